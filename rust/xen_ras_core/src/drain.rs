@@ -1,0 +1,546 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Draining Xen's telemetry queues into the ring without losing a record.
+//!
+//! The rules that upstream's `drivers/xen/mcelog.c` breaks and this code keeps:
+//! - a record is ACKed to Xen only after every `struct mce` converted from it
+//!   is in the ring; when the ring cannot take them all, the record is left
+//!   with Xen (an unACKed record stays at the head of Xen's queue and is
+//!   returned again by the next fetch) and the drain stops: [`Outcome::Deferred`];
+//!   the reader's drain restarts it;
+//! - if an ACK fails after the records were stored, the next fetch returns
+//!   the same `fetch_id`: it is ACKed again, not stored twice;
+//! - a malformed record keeps its valid prefix, is reported, marked lost
+//!   (flag), and ACKed so that it cannot wedge the queue.
+//!
+//! [`drain`] is generic over [`Xen`] and [`Store`] so that the host tests can
+//! run it against a model of Xen's queues.
+
+use super::mce::{convert, CpuInfo, Event, Mce};
+use super::mcinfo::Recovery;
+use super::mcinfo::{McInfo, ParseError, MAX_BANKS, MC_INFO_SIZE};
+
+/// Xen's two telemetry queues.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Class {
+    /// `XEN_MC_URGENT`: machine-check exceptions.
+    Urgent,
+    /// `XEN_MC_NONURGENT`: polled / CMCI errors.
+    NonUrgent,
+}
+
+impl Class {
+    /// The `XEN_MC_*` fetch flag.
+    pub fn flag(self) -> u32 {
+        match self {
+            Class::NonUrgent => 0x1,
+            Class::Urgent => 0x2,
+        }
+    }
+}
+
+/// `XEN_MC_ACK`.
+pub const XEN_MC_ACK: u32 = 0x4;
+/// `XEN_MC_FETCHFAILED` (result flag).
+pub const XEN_MC_FETCHFAILED: u32 = 0x1;
+/// `XEN_MC_NODATA` (result flag).
+pub const XEN_MC_NODATA: u32 = 0x2;
+
+/// Result of one `XEN_MC_fetch`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Fetch {
+    /// The buffer holds a record with this id.
+    Data(u64),
+    /// The queue is empty.
+    NoData,
+    /// Xen could not hand the record over (`XEN_MC_FETCHFAILED` or an errno).
+    Failed(i32),
+}
+
+/// The hypervisor side.
+pub trait Xen {
+    /// `XEN_MC_fetch` of the oldest record of `class` into `buf`.
+    fn fetch(&mut self, class: Class, buf: &mut [u8; MC_INFO_SIZE]) -> Fetch;
+    /// `XEN_MC_fetch | XEN_MC_ACK` for `id`.
+    fn ack(&mut self, class: Class, id: u64) -> Result<(), i32>;
+    /// The CPU with this APIC ID; implementations refresh their table on a miss.
+    fn cpu(&mut self, apicid: u32) -> Option<CpuInfo>;
+    /// Wall-clock seconds.
+    fn wall_seconds(&mut self) -> u64;
+}
+
+/// The dom0 side: the ring (behind whatever lock) and the log.
+pub trait Store {
+    /// Free slots now; only a reader can make it grow.
+    fn free(&mut self) -> usize;
+    /// Stores all of `recs` (the caller checked [`Store::free`]); returns
+    /// `false` if they did not fit after all.
+    fn push_all(&mut self, recs: &[Mce]) -> bool;
+    /// Raises the overflow flag: records were lost.
+    fn mark_lost(&mut self);
+    /// Something worth one log line happened.
+    fn report(&mut self, r: Report);
+}
+
+/// Log-worthy events.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Report {
+    /// Xen took a recovery action.
+    Recovery(Recovery),
+    /// A record's APIC ID is unknown to Xen even after a refresh.
+    UnknownCpu { apicid: u32 },
+    /// A record could not be parsed to its end.
+    Malformed {
+        class: Class,
+        id: u64,
+        err: ParseError,
+    },
+    /// An entry type this driver does not know.
+    UnknownEntry { kind: u16 },
+    /// An extended MSR with no `struct mce` field.
+    ExtendedMsr { reg: u64, value: u64 },
+    /// `XEN_MC_fetch` failed.
+    FetchFailed { class: Class, err: i32 },
+    /// `XEN_MC_ACK` failed; the record will be fetched again and not duplicated.
+    AckFailed { class: Class, id: u64, err: i32 },
+    /// The ring cannot take a record's `needed` records: left with Xen.
+    Deferred { class: Class, needed: usize },
+}
+
+/// Counters, exported through debugfs.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// `mc_info` records fetched from Xen.
+    pub fetched: u64,
+    /// `struct mce` records stored in the ring.
+    pub stored: u64,
+    /// `mc_info` records ACKed to Xen.
+    pub acked: u64,
+    /// Times a record was left with Xen because the ring was full.
+    pub deferred: u64,
+    /// `mc_info` records (partly) lost: malformed tails.
+    pub lost: u64,
+    /// Recovery actions reported by Xen.
+    pub recovery: u64,
+    /// Records whose CPU could not be resolved.
+    pub unknown_cpu: u64,
+    /// Fetches that failed.
+    pub fetch_failed: u64,
+    /// ACKs that failed.
+    pub ack_failed: u64,
+    /// Duplicates suppressed after a failed ACK.
+    pub duplicates: u64,
+}
+
+/// How a drain ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Outcome {
+    /// Both queues are empty.
+    Empty,
+    /// The ring is full; records remain with Xen until a reader drains.
+    Deferred,
+    /// A fetch failed; try again later.
+    Failed,
+    /// The per-run budget was used up; run again.
+    Budget,
+}
+
+/// Reusable drain state: the fetch buffer and the staging array. About 2.7 KiB,
+/// so the kernel keeps it in one heap allocation rather than on the stack.
+pub struct Drainer {
+    buf: [u8; MC_INFO_SIZE],
+    staged: [Mce; MAX_BANKS],
+    /// The last record stored whose ACK failed.
+    unacked: Option<(Class, u64)>,
+    /// Counters.
+    pub stats: Stats,
+}
+
+impl Default for Drainer {
+    fn default() -> Self {
+        Self {
+            buf: [0; MC_INFO_SIZE],
+            staged: [Mce::default(); MAX_BANKS],
+            unacked: None,
+            stats: Stats::default(),
+        }
+    }
+}
+
+impl Drainer {
+    /// The fetch buffer, for the hypercall.
+    pub fn buffer(&mut self) -> &mut [u8; MC_INFO_SIZE] {
+        &mut self.buf
+    }
+
+    /// Drains urgent then non-urgent telemetry, at most `budget` records.
+    pub fn drain(&mut self, xen: &mut impl Xen, store: &mut impl Store, budget: usize) -> Outcome {
+        let mut left = budget;
+        for class in [Class::Urgent, Class::NonUrgent] {
+            loop {
+                if left == 0 {
+                    return Outcome::Budget;
+                }
+                left -= 1;
+                match self.one(xen, store, class) {
+                    Some(Outcome::Empty) => break,
+                    Some(o) => return o,
+                    None => {}
+                }
+            }
+        }
+        Outcome::Empty
+    }
+
+    /// Handles one record; `None` means "go on with this queue".
+    fn one(&mut self, xen: &mut impl Xen, store: &mut impl Store, class: Class) -> Option<Outcome> {
+        let id = match xen.fetch(class, &mut self.buf) {
+            Fetch::NoData => return Some(Outcome::Empty),
+            Fetch::Failed(err) => {
+                self.stats.fetch_failed += 1;
+                store.report(Report::FetchFailed { class, err });
+                return Some(Outcome::Failed);
+            }
+            Fetch::Data(id) => id,
+        };
+        self.stats.fetched += 1;
+        if self.unacked == Some((class, id)) {
+            // Stored already; only the ACK was missing.
+            self.stats.duplicates += 1;
+            self.ack(xen, store, class, id);
+            return None;
+        }
+        let wall = xen.wall_seconds();
+        let (n, err) = {
+            let info = match McInfo::new(&self.buf) {
+                Ok(i) => Some(i),
+                Err(err) => {
+                    store.report(Report::Malformed { class, id, err });
+                    None
+                }
+            };
+            let mut n = 0;
+            let mut recoveries = 0u64;
+            let mut unknown = 0u64;
+            let staged = &mut self.staged;
+            let err;
+            if let Some(info) = info {
+                if info.bank_count() > store.free() {
+                    self.stats.deferred += 1;
+                    store.report(Report::Deferred {
+                        class,
+                        needed: info.bank_count(),
+                    });
+                    return Some(Outcome::Deferred);
+                }
+                err = convert(
+                    &info,
+                    wall,
+                    |a| xen.cpu(a),
+                    |e| match e {
+                        Event::Record(m) => {
+                            // bank_count() bounds n by MAX_BANKS.
+                            if let Some(slot) = staged.get_mut(n) {
+                                *slot = m;
+                                n += 1;
+                            }
+                        }
+                        Event::Recovery(r) => {
+                            recoveries += 1;
+                            store.report(Report::Recovery(r));
+                        }
+                        Event::UnknownCpu { apicid } => {
+                            unknown += 1;
+                            store.report(Report::UnknownCpu { apicid });
+                        }
+                        Event::UnknownEntry { kind } => store.report(Report::UnknownEntry { kind }),
+                        Event::ExtendedMsr { reg, value } => {
+                            store.report(Report::ExtendedMsr { reg, value })
+                        }
+                    },
+                )
+                .err();
+                if let Some(err) = err {
+                    store.report(Report::Malformed { class, id, err });
+                }
+            } else {
+                err = Some(ParseError::Truncated { len: 0 });
+            }
+            self.stats.recovery += recoveries;
+            self.stats.unknown_cpu += unknown;
+            (n, err)
+        };
+        if !store.push_all(&self.staged[..n]) {
+            // Cannot happen with a single producer; keep the record with Xen.
+            self.stats.deferred += 1;
+            store.report(Report::Deferred { class, needed: n });
+            return Some(Outcome::Deferred);
+        }
+        self.stats.stored += n as u64;
+        if err.is_some() {
+            self.stats.lost += 1;
+            store.mark_lost();
+        }
+        self.ack(xen, store, class, id);
+        None
+    }
+
+    fn ack(&mut self, xen: &mut impl Xen, store: &mut impl Store, class: Class, id: u64) {
+        match xen.ack(class, id) {
+            Ok(()) => {
+                self.stats.acked += 1;
+                self.unacked = None;
+            }
+            Err(err) => {
+                self.stats.ack_failed += 1;
+                self.unacked = Some((class, id));
+                store.report(Report::AckFailed { class, id, err });
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::super::mce::X86_VENDOR_INTEL;
+    use super::super::mcinfo::build::Builder;
+    use super::super::ring::Ring;
+    use super::*;
+    use std::collections::VecDeque;
+
+    /// A model of Xen's telemetry queues (`mctelem.c`): fetch returns the
+    /// oldest record until it is ACKed.
+    #[derive(Default)]
+    struct FakeXen {
+        q: [VecDeque<(u64, Vec<u8>)>; 2],
+        next_id: u64,
+        fail_acks: usize,
+        cpus: Vec<CpuInfo>,
+        hidden_cpus: Vec<CpuInfo>,
+        refreshes: usize,
+    }
+
+    impl FakeXen {
+        fn push(&mut self, class: Class, b: &Builder) {
+            self.next_id += 1;
+            self.q[class as usize].push_back((self.next_id, b.buf.to_vec()));
+        }
+        fn pending(&self) -> usize {
+            self.q[0].len() + self.q[1].len()
+        }
+    }
+
+    impl Xen for FakeXen {
+        fn fetch(&mut self, class: Class, buf: &mut [u8; MC_INFO_SIZE]) -> Fetch {
+            match self.q[class as usize].front() {
+                None => Fetch::NoData,
+                Some((id, b)) => {
+                    buf.copy_from_slice(b);
+                    Fetch::Data(*id)
+                }
+            }
+        }
+        fn ack(&mut self, class: Class, id: u64) -> Result<(), i32> {
+            if self.fail_acks > 0 {
+                self.fail_acks -= 1;
+                return Err(-22);
+            }
+            let q = &mut self.q[class as usize];
+            assert_eq!(
+                q.front().map(|e| e.0),
+                Some(id),
+                "ACK of a record that is not the oldest"
+            );
+            q.pop_front();
+            Ok(())
+        }
+        fn cpu(&mut self, apicid: u32) -> Option<CpuInfo> {
+            if let Some(c) = self.cpus.iter().find(|c| c.apicid == apicid) {
+                return Some(*c);
+            }
+            // Refresh: a hot-added CPU becomes visible.
+            self.refreshes += 1;
+            self.cpus.append(&mut self.hidden_cpus);
+            self.cpus.iter().find(|c| c.apicid == apicid).copied()
+        }
+        fn wall_seconds(&mut self) -> u64 {
+            1000
+        }
+    }
+
+    struct RingStore {
+        ring: Ring<Mce, Vec<Mce>>,
+        reports: Vec<Report>,
+    }
+
+    impl RingStore {
+        fn new(cap: usize) -> Self {
+            Self {
+                ring: Ring::new(vec![Mce::default(); cap]),
+                reports: Vec::new(),
+            }
+        }
+    }
+
+    impl Store for RingStore {
+        fn free(&mut self) -> usize {
+            self.ring.free()
+        }
+        fn push_all(&mut self, recs: &[Mce]) -> bool {
+            self.ring.push_all(recs)
+        }
+        fn mark_lost(&mut self) {
+            self.ring.mark_lost()
+        }
+        fn report(&mut self, r: Report) {
+            self.reports.push(r)
+        }
+    }
+
+    fn cpu(n: u32) -> CpuInfo {
+        CpuInfo {
+            cpunr: n,
+            apicid: n * 2,
+            vendor: X86_VENDOR_INTEL,
+            ..Default::default()
+        }
+    }
+
+    fn rec(apicid: u32, banks: &[u16]) -> Builder {
+        let mut b = Builder::default();
+        b.global(0, apicid, 0, 0);
+        for &k in banks {
+            b.bank(k, 0x9000_0000_0000_0000 | k as u64, 0, 0, 0);
+        }
+        b
+    }
+
+    #[test]
+    fn urgent_first_then_nonurgent_and_everything_acked() {
+        let mut xen = FakeXen {
+            cpus: vec![cpu(0), cpu(1)],
+            ..Default::default()
+        };
+        xen.push(Class::NonUrgent, &rec(0, &[1]));
+        xen.push(Class::Urgent, &rec(2, &[4, 5]));
+        let mut st = RingStore::new(32);
+        let mut d = Drainer::default();
+        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
+        let banks: Vec<_> = core::iter::from_fn(|| st.ring.pop())
+            .map(|m| (m.bank, m.extcpu))
+            .collect();
+        assert_eq!(banks, [(4, 1), (5, 1), (1, 0)]);
+        assert_eq!(xen.pending(), 0);
+        assert_eq!((d.stats.fetched, d.stats.stored, d.stats.acked), (2, 3, 2));
+    }
+
+    #[test]
+    fn full_ring_leaves_records_with_xen_and_resumes_after_drain() {
+        let mut xen = FakeXen {
+            cpus: vec![cpu(0)],
+            ..Default::default()
+        };
+        for i in 0..10 {
+            xen.push(Class::NonUrgent, &rec(0, &[i, i + 100]));
+        }
+        let mut st = RingStore::new(5);
+        let mut d = Drainer::default();
+        let mut seen = Vec::new();
+        let mut rounds = 0;
+        loop {
+            let o = d.drain(&mut xen, &mut st, 100);
+            while let Some(m) = st.ring.pop() {
+                seen.push(m.bank);
+            }
+            rounds += 1;
+            if o == Outcome::Empty {
+                break;
+            }
+            assert_eq!(o, Outcome::Deferred);
+            assert!(rounds < 20);
+        }
+        let want: Vec<u8> = (0..10u8).flat_map(|i| [i, i + 100]).collect();
+        assert_eq!(seen, want, "nothing lost, nothing duplicated, in order");
+        assert_eq!(
+            st.ring.getclear_flags(),
+            0,
+            "backpressure raised no overflow"
+        );
+        assert!(d.stats.deferred > 0);
+        assert_eq!(d.stats.acked, 10);
+    }
+
+    #[test]
+    fn failed_ack_does_not_duplicate() {
+        let mut xen = FakeXen {
+            cpus: vec![cpu(0)],
+            fail_acks: 1,
+            ..Default::default()
+        };
+        xen.push(Class::Urgent, &rec(0, &[3]));
+        let mut st = RingStore::new(8);
+        let mut d = Drainer::default();
+        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
+        assert_eq!(st.ring.len(), 1);
+        assert_eq!(
+            (d.stats.ack_failed, d.stats.duplicates, d.stats.acked),
+            (1, 1, 1)
+        );
+        assert_eq!(xen.pending(), 0);
+    }
+
+    #[test]
+    fn hot_added_cpu_is_found_after_refresh() {
+        let mut xen = FakeXen {
+            cpus: vec![cpu(0)],
+            hidden_cpus: vec![cpu(2)],
+            ..Default::default()
+        };
+        xen.push(Class::NonUrgent, &rec(4, &[1]));
+        xen.push(Class::NonUrgent, &rec(12, &[1]));
+        let mut st = RingStore::new(8);
+        let mut d = Drainer::default();
+        d.drain(&mut xen, &mut st, 100);
+        assert_eq!(st.ring.pop().unwrap().extcpu, 2);
+        let m = st.ring.pop().unwrap();
+        assert_eq!(
+            (m.extcpu, m.apicid),
+            (super::super::mce::CPU_UNKNOWN, 12),
+            "kept, not dropped"
+        );
+        assert_eq!(d.stats.unknown_cpu, 1);
+        assert!(st.reports.contains(&Report::UnknownCpu { apicid: 12 }));
+    }
+
+    #[test]
+    fn malformed_record_is_acked_flagged_and_keeps_its_prefix() {
+        let mut xen = FakeXen {
+            cpus: vec![cpu(0)],
+            ..Default::default()
+        };
+        let mut b = rec(0, &[7]);
+        b.raw(1, 0);
+        xen.push(Class::Urgent, &b);
+        xen.push(Class::Urgent, &rec(0, &[8]));
+        let mut st = RingStore::new(8);
+        let mut d = Drainer::default();
+        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
+        assert_eq!(st.ring.len(), 2);
+        assert_eq!(st.ring.getclear_flags(), 1);
+        assert_eq!(d.stats.lost, 1);
+        assert_eq!(xen.pending(), 0);
+    }
+
+    #[test]
+    fn budget_bounds_a_run() {
+        let mut xen = FakeXen {
+            cpus: vec![cpu(0)],
+            fail_acks: usize::MAX,
+            ..Default::default()
+        };
+        xen.push(Class::Urgent, &rec(0, &[1]));
+        let mut st = RingStore::new(8);
+        let mut d = Drainer::default();
+        assert_eq!(d.drain(&mut xen, &mut st, 16), Outcome::Budget);
+        assert_eq!(st.ring.len(), 1, "stored once despite 16 fetches");
+    }
+}

@@ -1,0 +1,24 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Kernel-independent logic of xen-ras-rs.
+//!
+//! This crate is built twice: on the host by Cargo (`cargo test`, fuzzing,
+//! benchmarks) and inside each kernel module, which pulls this file in with
+//! `#[path = "..."] mod xen_ras_core;`. Everything here is therefore
+//! `no_std`, allocation-free, free of `unsafe`, and refers to its siblings
+//! through `super::` so that it compiles both as a crate root and as a module.
+//!
+//! - [`mcinfo`]: bounds-checked walk over Xen's `struct mc_info`.
+//! - [`mce`]: the kernel's `struct mce` and the conversion of telemetry to it.
+//! - [`ring`]: the bounded record ring behind `/dev/mcelog`.
+//! - [`mat`]: ACPI `_MAT` (MADT local APIC / x2APIC entry) parsing.
+//! - [`hotplug`]: ACPI processor notification decisions and `_OST` codes.
+#![cfg_attr(not(any(MODULE, test)), no_std)]
+#![forbid(unsafe_code)]
+
+pub mod bytes;
+pub mod drain;
+pub mod hotplug;
+pub mod mat;
+pub mod mce;
+pub mod mcinfo;
+pub mod ring;
