@@ -1,0 +1,34 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The C API the xen-ras-rs modules use, for bindgen. Linux 6.12's `kernel`
+ * crate has no bindings for these headers; Rust-for-Linux added some later
+ * (miscdevice in 6.13), at which point the matching part of rust/xenras/
+ * is deleted.
+ */
+#include <linux/acpi.h>
+#include <linux/capability.h>
+#include <linux/debugfs.h>
+#include <linux/fs.h>
+#include <linux/interrupt.h>
+#include <linux/miscdevice.h>
+#include <linux/moduleparam.h>
+#include <linux/poll.h>
+#include <linux/timekeeping.h>
+#include <linux/wait.h>
+#include <acpi/processor.h>
+#include <asm/mce.h>
+#include <xen/events.h>
+#include <xen/interface/platform.h>
+#include <xen/interface/xen-mca.h>
+#include <xen/interface/xen.h>
+#include <xen/xen.h>
+#include "shim.h"
+
+/* Macros bindgen cannot see through. */
+const int XENRAS_VIRQ_MCA = VIRQ_MCA;
+const unsigned int XENRAS_MCE_GET_RECORD_LEN = MCE_GET_RECORD_LEN;
+const unsigned int XENRAS_MCE_GET_LOG_LEN = MCE_GET_LOG_LEN;
+const unsigned int XENRAS_MCE_GETCLEAR_FLAGS = MCE_GETCLEAR_FLAGS;
+const unsigned int XENRAS_O_EXCL = O_EXCL;
+const unsigned int XENRAS_EPOLLIN = EPOLLIN;
+const unsigned int XENRAS_EPOLLRDNORM = EPOLLRDNORM;

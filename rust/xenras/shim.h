@@ -1,0 +1,23 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * C shims: one tiny function each, for what Rust cannot call directly
+ * (static inline functions and macros). Nothing else lives in C.
+ */
+#ifndef XENRAS_SHIM_H
+#define XENRAS_SHIM_H
+
+#include <linux/poll.h>
+#include <linux/types.h>
+
+struct xen_mc;
+struct xen_platform_op;
+
+bool xenras_xen_initial_domain(void);
+bool xenras_xen_pv_domain(void);
+bool xenras_xen_hvm_domain(void);
+bool xenras_acpi_disabled(void);
+int xenras_hypervisor_mca(struct xen_mc *mc);
+int xenras_hypervisor_platform_op(struct xen_platform_op *op);
+void xenras_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
+
+#endif

@@ -1,0 +1,154 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Xen: domain type, the machine-check hypercall and platform operations.
+//!
+//! The Xen ABI types are bindgen's output for the kernel's own
+//! `include/xen/interface/*.h`; the host-tested core crate uses a byte-offset
+//! mirror of them, asserted here at compile time field by field.
+
+use super::bindings;
+use crate::xen_ras_core::mce::{mce_offsets, MCE_RECORD_LEN};
+use crate::xen_ras_core::mcinfo::{layout, MC_INFO_SIZE, MI_DATA_OFFSET};
+use core::mem::{offset_of, size_of};
+use kernel::error::{to_result, Result};
+
+/// Whether this kernel is Xen's control domain (dom0).
+pub fn initial_domain() -> bool {
+    // SAFETY: reads a boot-time constant; no preconditions.
+    unsafe { bindings::xenras_xen_initial_domain() }
+}
+
+/// Whether this kernel runs as a Xen PV domain.
+pub fn pv_domain() -> bool {
+    // SAFETY: reads a boot-time constant; no preconditions.
+    unsafe { bindings::xenras_xen_pv_domain() }
+}
+
+/// Whether this kernel runs as a Xen HVM domain.
+pub fn hvm_domain() -> bool {
+    // SAFETY: reads a boot-time constant; no preconditions.
+    unsafe { bindings::xenras_xen_hvm_domain() }
+}
+
+// The core crate's mirror of the Xen ABI, checked against the C headers.
+macro_rules! assert_offset {
+    ($ty:ty, $field:ident, $want:expr) => {
+        const _: () = assert!(offset_of!($ty, $field) == $want);
+    };
+}
+const _: () = assert!(size_of::<bindings::mc_info>() == MC_INFO_SIZE);
+assert_offset!(bindings::mc_info, mi_data, MI_DATA_OFFSET);
+const _: () = assert!(size_of::<bindings::mcinfo_common>() == layout::COMMON_SIZE);
+assert_offset!(bindings::mcinfo_common, size, layout::COMMON_LEN);
+const _: () = assert!(size_of::<bindings::mcinfo_global>() == layout::global::SIZE);
+assert_offset!(bindings::mcinfo_global, mc_domid, layout::global::DOMID);
+assert_offset!(bindings::mcinfo_global, mc_vcpuid, layout::global::VCPUID);
+assert_offset!(bindings::mcinfo_global, mc_socketid, layout::global::SOCKETID);
+assert_offset!(bindings::mcinfo_global, mc_coreid, layout::global::COREID);
+assert_offset!(bindings::mcinfo_global, mc_core_threadid, layout::global::CORE_THREADID);
+assert_offset!(bindings::mcinfo_global, mc_apicid, layout::global::APICID);
+assert_offset!(bindings::mcinfo_global, mc_flags, layout::global::FLAGS);
+assert_offset!(bindings::mcinfo_global, mc_gstatus, layout::global::GSTATUS);
+const _: () = assert!(size_of::<bindings::mcinfo_bank>() == layout::bank::SIZE);
+assert_offset!(bindings::mcinfo_bank, mc_bank, layout::bank::BANK);
+assert_offset!(bindings::mcinfo_bank, mc_domid, layout::bank::DOMID);
+assert_offset!(bindings::mcinfo_bank, mc_status, layout::bank::STATUS);
+assert_offset!(bindings::mcinfo_bank, mc_addr, layout::bank::ADDR);
+assert_offset!(bindings::mcinfo_bank, mc_misc, layout::bank::MISC);
+assert_offset!(bindings::mcinfo_bank, mc_ctrl2, layout::bank::CTRL2);
+assert_offset!(bindings::mcinfo_bank, mc_tsc, layout::bank::TSC);
+const _: () = assert!(size_of::<bindings::mcinfo_extended>() == layout::extended::SIZE);
+assert_offset!(bindings::mcinfo_extended, mc_msrs, layout::extended::MSRS);
+assert_offset!(bindings::mcinfo_extended, mc_msr, layout::extended::MSR_ARRAY);
+const _: () = assert!(size_of::<bindings::mcinfo_msr>() == layout::extended::MSR_SIZE);
+const _: () = assert!(size_of::<bindings::mcinfo_recovery>() == layout::recovery::SIZE);
+assert_offset!(bindings::mcinfo_recovery, mc_bank, layout::recovery::BANK);
+assert_offset!(bindings::mcinfo_recovery, action_flags, layout::recovery::ACTION_FLAGS);
+assert_offset!(bindings::mcinfo_recovery, action_types, layout::recovery::ACTION_TYPES);
+assert_offset!(bindings::mcinfo_recovery, action_info, layout::recovery::ACTION_INFO);
+assert_offset!(bindings::page_offline_action, status, layout::recovery::PAGE_STATUS - layout::recovery::ACTION_INFO);
+assert_offset!(bindings::cpu_offline_action, mc_coreid, layout::recovery::CPU_COREID - layout::recovery::ACTION_INFO);
+assert_offset!(
+    bindings::cpu_offline_action,
+    mc_core_threadid,
+    layout::recovery::CPU_THREADID - layout::recovery::ACTION_INFO
+);
+const _: () = assert!(size_of::<bindings::mcinfo_logical_cpu>() == layout::logical_cpu::SIZE);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_cpunr, layout::logical_cpu::CPUNR);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_chipid, layout::logical_cpu::CHIPID);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_coreid, layout::logical_cpu::COREID);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_threadid, layout::logical_cpu::THREADID);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_apicid, layout::logical_cpu::APICID);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_family, layout::logical_cpu::FAMILY);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_vendor, layout::logical_cpu::VENDOR);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_model, layout::logical_cpu::MODEL);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_step, layout::logical_cpu::STEP);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_nmsrvals, layout::logical_cpu::NMSRVALS);
+assert_offset!(bindings::mcinfo_logical_cpu, mc_msrvalues, layout::logical_cpu::MSRVALUES);
+// The kernel's `struct mce` as the core crate serialises it.
+const _: () = assert!(size_of::<bindings::mce>() == MCE_RECORD_LEN);
+assert_offset!(bindings::mce, misc, mce_offsets::MISC);
+assert_offset!(bindings::mce, mcgstatus, mce_offsets::MCGSTATUS);
+assert_offset!(bindings::mce, ip, mce_offsets::IP);
+assert_offset!(bindings::mce, time, mce_offsets::TIME);
+assert_offset!(bindings::mce, cpuvendor, mce_offsets::CPUVENDOR);
+assert_offset!(bindings::mce, severity, mce_offsets::SEVERITY);
+assert_offset!(bindings::mce, cpuid, mce_offsets::CPUID);
+assert_offset!(bindings::mce, bank, mce_offsets::BANK);
+assert_offset!(bindings::mce, finished, mce_offsets::FINISHED);
+assert_offset!(bindings::mce, extcpu, mce_offsets::EXTCPU);
+assert_offset!(bindings::mce, socketid, mce_offsets::SOCKETID);
+assert_offset!(bindings::mce, apicid, mce_offsets::APICID);
+assert_offset!(bindings::mce, mcgcap, mce_offsets::MCGCAP);
+assert_offset!(bindings::mce, synd, mce_offsets::SYND);
+assert_offset!(bindings::mce, ipid, mce_offsets::IPID);
+assert_offset!(bindings::mce, ppin, mce_offsets::PPIN);
+assert_offset!(bindings::mce, microcode, mce_offsets::MICROCODE);
+assert_offset!(bindings::mce, kflags, mce_offsets::KFLAGS);
+
+/// `XEN_MC_NONURGENT` / `XEN_MC_URGENT` / `XEN_MC_ACK` and the result flags.
+pub use crate::xen_ras_core::drain::{XEN_MC_ACK, XEN_MC_FETCHFAILED, XEN_MC_NODATA};
+
+fn mca(mc: &mut bindings::xen_mc) -> Result {
+    // SAFETY: `mc` is a valid, exclusively borrowed `struct xen_mc`; the
+    // buffers its handles point to are owned by the callers below and live
+    // across the call.
+    to_result(unsafe { bindings::xenras_hypervisor_mca(mc) })
+}
+
+/// `XEN_MC_fetch`: fetches the oldest record of the queue `flags` selects
+/// into `buf`. Returns the result flags and the fetch id.
+pub fn mc_fetch(flags: u32, buf: &mut [u8; MC_INFO_SIZE]) -> Result<(u32, u64)> {
+    let mut mc = bindings::xen_mc { cmd: bindings::XEN_MC_fetch, ..Default::default() };
+    // Writing `Copy` fields of a union is safe; Xen reads `mc_fetch`.
+    mc.u.mc_fetch.flags = flags;
+    mc.u.mc_fetch.data = buf.as_mut_ptr().cast();
+    mca(&mut mc)?;
+    // SAFETY: Xen filled the `mc_fetch` member; all bit patterns are valid.
+    let f = unsafe { mc.u.mc_fetch };
+    Ok((f.flags, f.fetch_id))
+}
+
+/// `XEN_MC_fetch | XEN_MC_ACK`: releases the record `fetch_id` of the queue
+/// `flags` selects.
+pub fn mc_ack(flags: u32, fetch_id: u64) -> Result {
+    let mut mc = bindings::xen_mc { cmd: bindings::XEN_MC_fetch, ..Default::default() };
+    mc.u.mc_fetch.flags = flags | XEN_MC_ACK;
+    mc.u.mc_fetch.fetch_id = fetch_id;
+    mca(&mut mc)
+}
+
+/// `XEN_MC_physcpuinfo`: with `buf` `None`, returns the number of physical
+/// CPUs; otherwise fills `buf` with up to `buf.len() / 304` entries of
+/// `struct mcinfo_logical_cpu` and returns how many Xen wrote.
+pub fn mc_physcpuinfo(buf: Option<&mut [u8]>) -> Result<usize> {
+    let mut mc = bindings::xen_mc { cmd: bindings::XEN_MC_physcpuinfo, ..Default::default() };
+    let cap = buf.as_ref().map_or(0, |b| b.len() / layout::logical_cpu::SIZE);
+    mc.u.mc_physcpuinfo.ncpus = cap as u32;
+    if let Some(b) = buf {
+        mc.u.mc_physcpuinfo.info = b.as_mut_ptr().cast();
+    }
+    mca(&mut mc)?;
+    // SAFETY: Xen filled the `mc_physcpuinfo` member; all bit patterns are valid.
+    let n = unsafe { mc.u.mc_physcpuinfo.ncpus } as usize;
+    Ok(if cap == 0 { n } else { n.min(cap) })
+}
