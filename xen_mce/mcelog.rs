@@ -13,7 +13,11 @@ use xenras::xen;
 
 const VERSION: &str = "0.1.0";
 modinfo!(version, "0.1.0");
-module_param_uint!(ring_len = 256, 0o444, "Records /dev/mcelog holds (minimum 16)");
+module_param_uint!(
+    ring_len = 256,
+    0o444,
+    "Records /dev/mcelog holds (minimum 16)"
+);
 
 module! {
     type: XenMce,

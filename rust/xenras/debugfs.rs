@@ -24,7 +24,8 @@ impl<T: Send + Sync + 'static> Dir<T> {
     /// when debugfs is absent: files are then simply not there.
     pub fn new(name: &'static CStr, data: Arc<T>) -> Self {
         // SAFETY: `name` is a valid C string; a NULL parent is the debugfs root.
-        let dentry = unsafe { bindings::debugfs_create_dir(name.as_char_ptr(), core::ptr::null_mut()) };
+        let dentry =
+            unsafe { bindings::debugfs_create_dir(name.as_char_ptr(), core::ptr::null_mut()) };
         Self { dentry, data }
     }
 

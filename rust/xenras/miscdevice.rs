@@ -90,7 +90,11 @@ pub trait MiscDevice: Sized + 'static {
     }
 
     /// `poll(2)`: register on wait queues with `table`, return `EPOLL*` bits.
-    fn poll(_device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>, _file: &File, _table: &PollTable) -> u32 {
+    fn poll(
+        _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        _file: &File,
+        _table: &PollTable,
+    ) -> u32 {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
 
@@ -194,7 +198,10 @@ impl<T: MiscDevice> Drop for MiscDeviceRegistration<T> {
 /// # Safety
 ///
 /// Called by the VFS with a valid inode and file of a `T` registration.
-unsafe extern "C" fn fops_open<T: MiscDevice>(inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+unsafe extern "C" fn fops_open<T: MiscDevice>(
+    inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
     // SAFETY: `misc_open` stored the `struct miscdevice` in `private_data`;
     // it is the `inner` field of a pinned `MiscDeviceRegistration<T>`.
     let reg = unsafe {
@@ -221,7 +228,10 @@ type Self_<T> = MiscDeviceRegistration<T>;
 /// # Safety
 ///
 /// Called by the VFS once per successful `open`, with the same file.
-unsafe extern "C" fn fops_release<T: MiscDevice>(_inode: *mut bindings::inode, file: *mut bindings::file) -> c_int {
+unsafe extern "C" fn fops_release<T: MiscDevice>(
+    _inode: *mut bindings::inode,
+    file: *mut bindings::file,
+) -> c_int {
     // SAFETY: `private_data` holds what `fops_open` stored; this is its last use.
     let ptr = unsafe { T::Ptr::from_foreign((*file).private_data) };
     // SAFETY: `file` is valid for the duration of `release`.
@@ -269,12 +279,16 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
 /// # Safety
 ///
 /// Called by the VFS on an open file.
-unsafe extern "C" fn fops_ioctl<T: MiscDevice>(file: *mut bindings::file, cmd: c_uint, arg: c_ulong) -> c_long {
+unsafe extern "C" fn fops_ioctl<T: MiscDevice>(
+    file: *mut bindings::file,
+    cmd: c_uint,
+    arg: c_ulong,
+) -> c_long {
     // SAFETY: the file is open, so `private_data` holds a live `T::Ptr`.
     let dev = unsafe { T::Ptr::borrow((*file).private_data) };
     // SAFETY: `file` is valid for the duration of `ioctl`.
     let f = unsafe { File::from_raw(file) };
-    match T::ioctl(dev, f, cmd, arg as usize) {
+    match T::ioctl(dev, f, cmd, arg) {
         Ok(r) => r as c_long,
         Err(e) => e.to_errno() as c_long,
     }
@@ -282,7 +296,8 @@ unsafe extern "C" fn fops_ioctl<T: MiscDevice>(file: *mut bindings::file, cmd: c
 
 /// Writes one `int` to the user pointer `arg` (what `put_user(x, (int __user *)arg)` does).
 pub fn put_user_int(arg: usize, v: i32) -> Result<isize> {
-    UserSlice::new(arg, core::mem::size_of::<i32>()).writer().write_slice(&v.to_ne_bytes())?;
+    UserSlice::new(arg, core::mem::size_of::<i32>())
+        .writer()
+        .write_slice(&v.to_ne_bytes())?;
     Ok(0)
 }
-

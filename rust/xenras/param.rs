@@ -88,11 +88,13 @@ macro_rules! modinfo {
 macro_rules! module_param_uint {
     ($name:ident = $default:expr, $perm:expr, $desc:literal) => {
         #[allow(non_upper_case_globals)]
-        static $name: $crate::xenras::param::Param<u32> = $crate::xenras::param::Param::new($default);
+        static $name: $crate::xenras::param::Param<u32> =
+            $crate::xenras::param::Param::new($default);
         const _: () = {
             use $crate::xenras::{bindings, param};
             const NAME: &str = concat!(stringify!($name), "\0");
-            static NAME_C: [u8; NAME.len()] = param::modinfo_bytes::<{ NAME.len() }>(stringify!($name));
+            static NAME_C: [u8; NAME.len()] =
+                param::modinfo_bytes::<{ NAME.len() }>(stringify!($name));
             #[link_section = "__param"]
             #[used]
             static KP: param::KernelParam = param::KernelParam(bindings::kernel_param {
@@ -102,7 +104,9 @@ macro_rules! module_param_uint {
                 perm: $perm,
                 level: -1,
                 flags: 0,
-                __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 { arg: $name.as_arg() },
+                __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
+                    arg: $name.as_arg(),
+                },
             });
         };
         $crate::modinfo!(parm, concat!(stringify!($name), ":", $desc));

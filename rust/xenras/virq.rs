@@ -19,7 +19,13 @@ pub struct VirqBinding<T: VirqHandler> {
     data: Arc<T>,
 }
 
-unsafe extern "C" fn trampoline<T: VirqHandler>(_irq: c_int, dev: *mut c_void) -> bindings::irqreturn_t {
+/// # Safety
+///
+/// Called by the IRQ core with the `dev_id` given to `bind`.
+unsafe extern "C" fn trampoline<T: VirqHandler>(
+    _irq: c_int,
+    dev: *mut c_void,
+) -> bindings::irqreturn_t {
     // SAFETY: `dev` is the `Arc<T>` payload pointer passed to
     // `bind_virq_to_irqhandler` below; the binding holds that `Arc` until
     // `unbind_from_irqhandler` has returned, which waits for running handlers.
@@ -47,7 +53,10 @@ impl<T: VirqHandler> VirqBinding<T> {
         if irq < 0 {
             return Err(Error::from_errno(irq));
         }
-        Ok(Self { irq: irq as u32, data })
+        Ok(Self {
+            irq: irq as u32,
+            data,
+        })
     }
 
     /// The Linux IRQ number.

@@ -41,7 +41,14 @@ impl WaitQueue {
     /// `wake_up_interruptible()`.
     pub fn wake_up_interruptible(&self) {
         // SAFETY: the wait queue was initialised by `new` and is pinned.
-        unsafe { bindings::__wake_up(self.wq.get(), bindings::TASK_INTERRUPTIBLE, 1, ptr::null_mut()) };
+        unsafe {
+            bindings::__wake_up(
+                self.wq.get(),
+                bindings::TASK_INTERRUPTIBLE,
+                1,
+                ptr::null_mut(),
+            )
+        };
     }
 
     /// The raw `wait_queue_head_t`.

@@ -42,9 +42,17 @@ assert_offset!(bindings::mcinfo_common, size, layout::COMMON_LEN);
 const _: () = assert!(size_of::<bindings::mcinfo_global>() == layout::global::SIZE);
 assert_offset!(bindings::mcinfo_global, mc_domid, layout::global::DOMID);
 assert_offset!(bindings::mcinfo_global, mc_vcpuid, layout::global::VCPUID);
-assert_offset!(bindings::mcinfo_global, mc_socketid, layout::global::SOCKETID);
+assert_offset!(
+    bindings::mcinfo_global,
+    mc_socketid,
+    layout::global::SOCKETID
+);
 assert_offset!(bindings::mcinfo_global, mc_coreid, layout::global::COREID);
-assert_offset!(bindings::mcinfo_global, mc_core_threadid, layout::global::CORE_THREADID);
+assert_offset!(
+    bindings::mcinfo_global,
+    mc_core_threadid,
+    layout::global::CORE_THREADID
+);
 assert_offset!(bindings::mcinfo_global, mc_apicid, layout::global::APICID);
 assert_offset!(bindings::mcinfo_global, mc_flags, layout::global::FLAGS);
 assert_offset!(bindings::mcinfo_global, mc_gstatus, layout::global::GSTATUS);
@@ -58,32 +66,100 @@ assert_offset!(bindings::mcinfo_bank, mc_ctrl2, layout::bank::CTRL2);
 assert_offset!(bindings::mcinfo_bank, mc_tsc, layout::bank::TSC);
 const _: () = assert!(size_of::<bindings::mcinfo_extended>() == layout::extended::SIZE);
 assert_offset!(bindings::mcinfo_extended, mc_msrs, layout::extended::MSRS);
-assert_offset!(bindings::mcinfo_extended, mc_msr, layout::extended::MSR_ARRAY);
+assert_offset!(
+    bindings::mcinfo_extended,
+    mc_msr,
+    layout::extended::MSR_ARRAY
+);
 const _: () = assert!(size_of::<bindings::mcinfo_msr>() == layout::extended::MSR_SIZE);
 const _: () = assert!(size_of::<bindings::mcinfo_recovery>() == layout::recovery::SIZE);
 assert_offset!(bindings::mcinfo_recovery, mc_bank, layout::recovery::BANK);
-assert_offset!(bindings::mcinfo_recovery, action_flags, layout::recovery::ACTION_FLAGS);
-assert_offset!(bindings::mcinfo_recovery, action_types, layout::recovery::ACTION_TYPES);
-assert_offset!(bindings::mcinfo_recovery, action_info, layout::recovery::ACTION_INFO);
-assert_offset!(bindings::page_offline_action, status, layout::recovery::PAGE_STATUS - layout::recovery::ACTION_INFO);
-assert_offset!(bindings::cpu_offline_action, mc_coreid, layout::recovery::CPU_COREID - layout::recovery::ACTION_INFO);
+assert_offset!(
+    bindings::mcinfo_recovery,
+    action_flags,
+    layout::recovery::ACTION_FLAGS
+);
+assert_offset!(
+    bindings::mcinfo_recovery,
+    action_types,
+    layout::recovery::ACTION_TYPES
+);
+assert_offset!(
+    bindings::mcinfo_recovery,
+    action_info,
+    layout::recovery::ACTION_INFO
+);
+assert_offset!(
+    bindings::page_offline_action,
+    status,
+    layout::recovery::PAGE_STATUS - layout::recovery::ACTION_INFO
+);
+assert_offset!(
+    bindings::cpu_offline_action,
+    mc_coreid,
+    layout::recovery::CPU_COREID - layout::recovery::ACTION_INFO
+);
 assert_offset!(
     bindings::cpu_offline_action,
     mc_core_threadid,
     layout::recovery::CPU_THREADID - layout::recovery::ACTION_INFO
 );
 const _: () = assert!(size_of::<bindings::mcinfo_logical_cpu>() == layout::logical_cpu::SIZE);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_cpunr, layout::logical_cpu::CPUNR);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_chipid, layout::logical_cpu::CHIPID);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_coreid, layout::logical_cpu::COREID);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_threadid, layout::logical_cpu::THREADID);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_apicid, layout::logical_cpu::APICID);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_family, layout::logical_cpu::FAMILY);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_vendor, layout::logical_cpu::VENDOR);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_model, layout::logical_cpu::MODEL);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_step, layout::logical_cpu::STEP);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_nmsrvals, layout::logical_cpu::NMSRVALS);
-assert_offset!(bindings::mcinfo_logical_cpu, mc_msrvalues, layout::logical_cpu::MSRVALUES);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_cpunr,
+    layout::logical_cpu::CPUNR
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_chipid,
+    layout::logical_cpu::CHIPID
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_coreid,
+    layout::logical_cpu::COREID
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_threadid,
+    layout::logical_cpu::THREADID
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_apicid,
+    layout::logical_cpu::APICID
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_family,
+    layout::logical_cpu::FAMILY
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_vendor,
+    layout::logical_cpu::VENDOR
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_model,
+    layout::logical_cpu::MODEL
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_step,
+    layout::logical_cpu::STEP
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_nmsrvals,
+    layout::logical_cpu::NMSRVALS
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
+    mc_msrvalues,
+    layout::logical_cpu::MSRVALUES
+);
 // The kernel's `struct mce` as the core crate serialises it.
 const _: () = assert!(size_of::<bindings::mce>() == MCE_RECORD_LEN);
 assert_offset!(bindings::mce, misc, mce_offsets::MISC);
@@ -118,7 +194,10 @@ fn mca(mc: &mut bindings::xen_mc) -> Result {
 /// `XEN_MC_fetch`: fetches the oldest record of the queue `flags` selects
 /// into `buf`. Returns the result flags and the fetch id.
 pub fn mc_fetch(flags: u32, buf: &mut [u8; MC_INFO_SIZE]) -> Result<(u32, u64)> {
-    let mut mc = bindings::xen_mc { cmd: bindings::XEN_MC_fetch, ..Default::default() };
+    let mut mc = bindings::xen_mc {
+        cmd: bindings::XEN_MC_fetch,
+        ..Default::default()
+    };
     // Writing `Copy` fields of a union is safe; Xen reads `mc_fetch`.
     mc.u.mc_fetch.flags = flags;
     mc.u.mc_fetch.data = buf.as_mut_ptr().cast();
@@ -131,7 +210,10 @@ pub fn mc_fetch(flags: u32, buf: &mut [u8; MC_INFO_SIZE]) -> Result<(u32, u64)> 
 /// `XEN_MC_fetch | XEN_MC_ACK`: releases the record `fetch_id` of the queue
 /// `flags` selects.
 pub fn mc_ack(flags: u32, fetch_id: u64) -> Result {
-    let mut mc = bindings::xen_mc { cmd: bindings::XEN_MC_fetch, ..Default::default() };
+    let mut mc = bindings::xen_mc {
+        cmd: bindings::XEN_MC_fetch,
+        ..Default::default()
+    };
     mc.u.mc_fetch.flags = flags | XEN_MC_ACK;
     mc.u.mc_fetch.fetch_id = fetch_id;
     mca(&mut mc)
@@ -141,8 +223,13 @@ pub fn mc_ack(flags: u32, fetch_id: u64) -> Result {
 /// CPUs; otherwise fills `buf` with up to `buf.len() / 304` entries of
 /// `struct mcinfo_logical_cpu` and returns how many Xen wrote.
 pub fn mc_physcpuinfo(buf: Option<&mut [u8]>) -> Result<usize> {
-    let mut mc = bindings::xen_mc { cmd: bindings::XEN_MC_physcpuinfo, ..Default::default() };
-    let cap = buf.as_ref().map_or(0, |b| b.len() / layout::logical_cpu::SIZE);
+    let mut mc = bindings::xen_mc {
+        cmd: bindings::XEN_MC_physcpuinfo,
+        ..Default::default()
+    };
+    let cap = buf
+        .as_ref()
+        .map_or(0, |b| b.len() / layout::logical_cpu::SIZE);
     mc.u.mc_physcpuinfo.ncpus = cap as u32;
     if let Some(b) = buf {
         mc.u.mc_physcpuinfo.info = b.as_mut_ptr().cast();

@@ -1,0 +1,201 @@
+#!/usr/bin/env python3
+"""Boot one of the project's two QEMU machines and drive it.
+
+  qemu.py xen --mode check   Xen 4.17 (rebuilt) + our kernel as PV dom0
+  qemu.py hvm --mode check   our kernel as a plain QEMU/HVM-like guest
+  qemu.py xen --mode run     interactive demo (Ctrl-A x quits QEMU)
+
+In check mode the guest's init runs selftests/run.sh and prints TAP between
+XENRAS-BEGIN/XENRAS-END. A line `XENRAS-REQ <hmp command>` from a test is
+executed on the QEMU monitor (QMP human-monitor-command): that is how tests
+inject machine checks (`mce ...`) and hot-plug CPUs (`device_add ...`).
+The run fails if the guest does not boot or finish in time, if the TAP plan
+does not match what ran, or if any test fails. Serial logs are saved under
+build/logs/, results under build/results/.
+"""
+import argparse
+import json
+import os
+import re
+import select
+import socket
+import subprocess
+import sys
+import time
+
+TOP = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+BUILD = os.environ.get("XENRAS_BUILD", os.path.join(TOP, "build"))
+KDIR = os.environ.get("XENRAS_KDIR", os.path.join(BUILD, "linux-source-6.12"))
+BZIMAGE = os.path.join(KDIR, "arch/x86/boot/bzImage")
+XEN = os.path.join(BUILD, "xen", "xen")
+INITRD = os.path.join(BUILD, "initramfs.cpio.gz")
+
+# Measured under TCG on this machine kind: see README.md.
+TIMEOUT = {"xen": 1500, "hvm": 600}
+
+
+def qemu_cmd(role, mode, qmp):
+    common = ["qemu-system-x86_64", "-accel", "tcg", "-nographic", "-no-reboot",
+              "-qmp", f"unix:{qmp},server=on,wait=off"]
+    if mode == "run":
+        common += ["-serial", "mon:stdio"]
+    else:
+        common += ["-serial", "stdio", "-monitor", "none"]
+    append = f"xenras.role={role} xenras.mode={mode}"
+    if role == "xen":
+        return common + [
+            "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
+            "-smp", "2,maxcpus=4", "-m", "2048",
+            "-kernel", XEN,
+            "-append", "console=com1 com1=115200 dom0_mem=1024M loglvl=all "
+                       "guest_loglvl=all noreboot mce_verbosity=verbose",
+            "-initrd", f"{BZIMAGE} console=hvc0 earlyprintk=xen {append},{INITRD}",
+        ]
+    return common + [
+        "-machine", "pc-i440fx-2.6", "-cpu", "Haswell-noTSX",
+        "-smp", "1,maxcpus=4", "-m", "512",
+        "-kernel", BZIMAGE, "-initrd", INITRD,
+        "-append", f"console=ttyS0 {append}",
+    ]
+
+
+class Qmp:
+    def __init__(self, path, deadline=30):
+        end = time.time() + deadline
+        while True:
+            try:
+                self.s = socket.socket(socket.AF_UNIX)
+                self.s.connect(path)
+                break
+            except OSError:
+                if time.time() > end:
+                    raise
+                time.sleep(0.2)
+        self.f = self.s.makefile("rw")
+        json.loads(self.f.readline())
+        self.call("qmp_capabilities")
+
+    def call(self, cmd, **args):
+        self.f.write(json.dumps({"execute": cmd, "arguments": args}) + "\n")
+        self.f.flush()
+        while True:
+            r = json.loads(self.f.readline())
+            if "return" in r or "error" in r:
+                return r
+
+    def hmp(self, line):
+        return self.call("human-monitor-command", **{"command-line": line})
+
+
+def run_check(role, log_path, timeout):
+    qmp_path = os.path.join(BUILD, f"qmp-{role}.sock")
+    if os.path.exists(qmp_path):
+        os.unlink(qmp_path)
+    cmd = qemu_cmd(role, "check", qmp_path)
+    t0 = time.time()
+    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                         stderr=subprocess.STDOUT)
+    qmp = None
+    log = open(log_path, "w", errors="replace")
+    log.write("# " + " ".join(cmd) + "\n")
+    state = "boot"
+    tap = []
+    buf = b""
+    booted_at = None
+    end_rc = None
+    try:
+        while time.time() - t0 < timeout:
+            r, _, _ = select.select([p.stdout], [], [], 1.0)
+            if not r:
+                if p.poll() is not None:
+                    break
+                continue
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                log.write(f"[{time.time() - t0:8.2f}] {line}\n")
+                log.flush()
+                if line.startswith("XENRAS-BEGIN"):
+                    state, booted_at = "tap", time.time() - t0
+                    print(f"{role}: booted to init in {booted_at:.0f} s", flush=True)
+                elif line.startswith("XENRAS-END"):
+                    state = "done"
+                    end_rc = line.split("rc=")[-1]
+                elif line.startswith("XENRAS-REQ "):
+                    req = line[len("XENRAS-REQ "):].strip()
+                    if qmp is None:
+                        qmp = Qmp(qmp_path)
+                    resp = qmp.hmp(req)
+                    log.write(f"# monitor: {req} -> {json.dumps(resp)}\n")
+                    print(f"{role}: monitor: {req}", flush=True)
+                elif state == "tap":
+                    tap.append(line)
+                    if re.match(r"^(not )?ok ", line):
+                        print(f"{role}: {line}", flush=True)
+                elif line.startswith("XENRAS-DMESG-END"):
+                    raise StopIteration
+    except StopIteration:
+        pass
+    finally:
+        p.kill()
+        p.wait()
+        log.close()
+    return evaluate(role, tap, state, booted_at, end_rc, time.time() - t0, log_path)
+
+
+def evaluate(role, tap, state, booted_at, end_rc, elapsed, log_path):
+    errors = []
+    if booted_at is None:
+        errors.append("guest did not reach the selftests (no XENRAS-BEGIN)")
+    elif state != "done":
+        errors.append("selftests did not finish (no XENRAS-END) before the timeout")
+    plan = next((int(m.group(1)) for m in (re.match(r"^1\.\.(\d+)$", l) for l in tap) if m), None)
+    top = [l for l in tap if re.match(r"^(not )?ok \d+", l)]
+    cases = [l.strip() for l in tap if re.match(r"^ {4}(not )?ok \d+", l)]
+    if booted_at is not None and plan is None:
+        errors.append("no TAP plan")
+    elif plan is not None and plan != len(top):
+        errors.append(f"TAP plan says {plan} selftests, {len(top)} ran")
+    failed_top = [l for l in top if l.startswith("not ok")]
+    passed = sum(1 for c in cases if c.startswith("ok"))
+    failed = sum(1 for c in cases if c.startswith("not ok"))
+    if failed_top:
+        errors.append("failed: " + ", ".join(failed_top))
+    res = {"role": role, "selftests": len(top), "cases_passed": passed, "cases_failed": failed,
+           "boot_seconds": booted_at, "elapsed": round(elapsed, 1), "errors": errors,
+           "log": log_path, "ok": not errors}
+    os.makedirs(os.path.join(BUILD, "results"), exist_ok=True)
+    with open(os.path.join(BUILD, "results", f"{role}.json"), "w") as f:
+        json.dump(res, f, indent=1)
+    for e in errors:
+        print(f"{role}: ERROR: {e}", flush=True)
+    print(f"{role}: {len(top)} selftests, {passed} cases passed, {failed} failed, "
+          f"{elapsed:.0f} s (log: {log_path})", flush=True)
+    return 0 if not errors else 1
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("role", choices=["xen", "hvm"])
+    ap.add_argument("--mode", choices=["check", "run"], default="check")
+    ap.add_argument("--timeout", type=int)
+    a = ap.parse_args()
+    for f in ([XEN] if a.role == "xen" else []) + [BZIMAGE, INITRD]:
+        if not os.path.exists(f):
+            sys.exit(f"missing {f}: run make first")
+    os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
+    if a.mode == "run":
+        qmp = os.path.join(BUILD, f"qmp-{a.role}-run.sock")
+        print(f"Booting the {a.role} machine (Xen dom0 reaches its shell in a few minutes under TCG).\n"
+              f"Monitor: QMP on {qmp}, or Ctrl-A c for the HMP monitor; quit: Ctrl-A x.\n", flush=True)
+        os.execvp("qemu-system-x86_64", qemu_cmd(a.role, "run", qmp))
+    log = os.path.join(BUILD, "logs", f"{a.role}-check.log")
+    sys.exit(run_check(a.role, log, a.timeout or TIMEOUT[a.role]))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,29 @@
+#!/bin/sh
+# Runs every selftest for the machine role ($1: xen or hvm) as one TAP
+# stream: each test file is a subtest, its result line comes from its exit code.
+role=$1
+cd /selftests || exit 1
+tests=""
+for t in ./*.sh; do
+	case "$t" in ./lib.sh | ./run.sh) continue ;; esac
+	grep -q "^# roles:.*\b$role\b" "$t" && tests="$tests $t"
+done
+set -- $tests
+echo "TAP version 13"
+echo "1..$#"
+n=0 rc=0
+for t in "$@"; do
+	n=$((n + 1))
+	name=$(basename "$t" .sh)
+	echo "# selftest: $name"
+	out=$(sh "$t" 2>&1)
+	r=$?
+	echo "$out" | sed 's/^/    /'
+	if [ $r -eq 0 ] && ! echo "$out" | grep -q '^not ok'; then
+		echo "ok $n $name"
+	else
+		echo "not ok $n $name"
+		rc=1
+	fi
+done
+exit $rc
