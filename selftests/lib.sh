@@ -12,7 +12,8 @@ check() {
 	shift
 	if "$@"; then ok "$d"; else fail "$d"; fi
 }
-diag() { echo "# $*"; }
+diag() { echo "$*" | sed 's/^/# /'; }
 # Ask the harness on the host to run a QEMU monitor command. The test then
 # waits for the effect itself (with a timeout); nothing is typed back.
-host_request() { echo "XENRAS-REQ $*"; sleep 1; }
+# Written to the console directly: run.sh captures the test's stdout.
+host_request() { echo "XENRAS-REQ $*" >/dev/console; sleep 1; }

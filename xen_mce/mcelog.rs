@@ -1,5 +1,18 @@
 // SPDX-License-Identifier: GPL-2.0
-//! xen_mce: Xen machine-check telemetry to /dev/mcelog (skeleton).
+//! xen_mce: Xen machine-check telemetry to `/dev/mcelog` and the kernel's
+//! MCE log (rasdaemon), with nothing lost.
+//!
+//! Where things happen:
+//! - `VIRQ_MCA` fires -> [`Mcelog::handle`] (hard IRQ) queues the work;
+//! - the work, [`Mcelog::run`], drains Xen (`XEN_MC_fetch`, urgent then
+//!   non-urgent) through `xen_ras_core::drain`, which converts each
+//!   `mc_info` to `struct mce` records and ACKs it only once they are all in
+//!   the ring; a full ring leaves the telemetry with Xen until a reader
+//!   drains it;
+//! - `read(2)` on `/dev/mcelog` ([`McelogDev::read`]) copies whole records
+//!   out and restarts a deferred drain.
+//!
+//! Glue only: every `unsafe` is behind `rust/xenras`.
 
 #[allow(missing_docs)]
 #[path = "../rust/xen_ras_core/src/lib.rs"]
@@ -8,34 +21,545 @@ pub mod xen_ras_core;
 #[path = "../rust/xenras/mod.rs"]
 pub mod xenras;
 
+use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::prelude::*;
+use kernel::sync::{new_mutex, new_spinlock, Arc, ArcBorrow, Mutex, SpinLock};
+use kernel::types::ForeignOwnable;
+use kernel::uaccess::UserSliceWriter;
+use kernel::workqueue::{self, impl_has_work, new_work, Work, WorkItem};
+use kernel::{c_str, static_lock_class};
+use xen_ras_core::drain::{Class, Drainer, Fetch, Outcome, Report, Stats, Store, Xen};
+use xen_ras_core::mce::{CpuInfo, Mce, MCE_RECORD_LEN};
+use xen_ras_core::mcinfo::{layout, RecoveryAction, MAX_BANKS, MC_INFO_SIZE};
+use xen_ras_core::ring::Ring;
+use xenras::bindings;
+use xenras::debugfs;
+use xenras::miscdevice::{
+    put_user_int, File, MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, PollTable,
+};
+use xenras::sys;
+use xenras::virq::{VirqBinding, VirqHandler};
+use xenras::wait::WaitQueue;
 use xenras::xen;
 
 const VERSION: &str = "0.1.0";
 modinfo!(version, "0.1.0");
-module_param_uint!(
-    ring_len = 256,
-    0o444,
-    "Records /dev/mcelog holds (minimum 16)"
+module_param_uint!(ring_len = 1024, 0o444, "Records /dev/mcelog holds (16 to 65536)");
+module_param_bool!(
+    kernel_log = true,
+    0o644,
+    "Also hand records to the kernel MCE log (mce_record tracepoint, rasdaemon)"
 );
 
 module! {
     type: XenMce,
     name: "xen_mce",
     author: "xen-ras-rs developers",
-    description: "Xen machine-check telemetry to /dev/mcelog",
+    description: "Xen machine-check telemetry to /dev/mcelog and rasdaemon",
     license: "GPL",
 }
 
-struct XenMce;
+/// `MISC_MCELOG_MINOR`: the minor of the legacy `/dev/mcelog`.
+const MCELOG_MINOR: i32 = 227;
+/// Records per drain run before the work yields and requeues itself.
+const DRAIN_BUDGET: usize = 256;
+
+/// Counters exported in `/sys/kernel/debug/xen_mce/`.
+#[derive(Default)]
+struct Counters {
+    fetched: AtomicU64,
+    stored: AtomicU64,
+    acked: AtomicU64,
+    deferred: AtomicU64,
+    lost: AtomicU64,
+    recovery: AtomicU64,
+    unknown_cpu: AtomicU64,
+    fetch_failed: AtomicU64,
+    ack_failed: AtomicU64,
+    duplicates: AtomicU64,
+    read: AtomicU64,
+    cpu_refresh: AtomicU64,
+}
+
+impl Counters {
+    fn publish(&self, s: &Stats) {
+        self.fetched.store(s.fetched, Relaxed);
+        self.stored.store(s.stored, Relaxed);
+        self.acked.store(s.acked, Relaxed);
+        self.deferred.store(s.deferred, Relaxed);
+        self.lost.store(s.lost, Relaxed);
+        self.recovery.store(s.recovery, Relaxed);
+        self.unknown_cpu.store(s.unknown_cpu, Relaxed);
+        self.fetch_failed.store(s.fetch_failed, Relaxed);
+        self.ack_failed.store(s.ack_failed, Relaxed);
+        self.duplicates.store(s.duplicates, Relaxed);
+    }
+}
+
+/// The ring's storage: one kernel allocation sized by `ring_len`.
+struct Storage(KVec<Mce>);
+
+impl AsRef<[Mce]> for Storage {
+    fn as_ref(&self) -> &[Mce] {
+        &self.0
+    }
+}
+
+impl AsMut<[Mce]> for Storage {
+    fn as_mut(&mut self) -> &mut [Mce] {
+        &mut self.0
+    }
+}
+
+/// Who has `/dev/mcelog` open (the `O_EXCL` rules of `dev-mcelog.c`).
+#[derive(Default)]
+struct Opens {
+    count: u32,
+    exclusive: bool,
+}
+
+/// What the drain work owns.
+struct DrainCtx {
+    drainer: KBox<Drainer>,
+    cpus: KVec<CpuInfo>,
+}
+
+#[pin_data]
+struct Mcelog {
+    #[pin]
+    ring: SpinLock<Ring<Mce, Storage>>,
+    #[pin]
+    readers: WaitQueue,
+    #[pin]
+    read_lock: Mutex<()>,
+    #[pin]
+    opens: SpinLock<Opens>,
+    #[pin]
+    ctx: Mutex<DrainCtx>,
+    #[pin]
+    work: Work<Mcelog>,
+    /// A record was left with Xen because the ring was full.
+    deferred: AtomicBool,
+    /// Set at unload: the work does nothing more.
+    stopping: AtomicBool,
+    counters: Counters,
+}
+
+impl_has_work! {
+    impl HasWork<Self> for Mcelog { self.work }
+}
+
+impl Mcelog {
+    fn new(len: usize) -> Result<Arc<Self>> {
+        let storage = KVec::from_elem(Mce::default(), len, GFP_KERNEL)?;
+        let drainer = KBox::new(Drainer::default(), GFP_KERNEL)?;
+        Arc::pin_init(
+            pin_init!(Self {
+                ring <- new_spinlock!(Ring::new(Storage(storage)), "xen_mce::ring"),
+                readers <- WaitQueue::new(c_str!("xen_mce::readers"), static_lock_class!()),
+                read_lock <- new_mutex!((), "xen_mce::read"),
+                opens <- new_spinlock!(Opens::default(), "xen_mce::opens"),
+                ctx <- new_mutex!(DrainCtx { drainer, cpus: KVec::new() }, "xen_mce::ctx"),
+                work <- new_work!("xen_mce::work"),
+                deferred: AtomicBool::new(false),
+                stopping: AtomicBool::new(false),
+                counters: Counters::default(),
+            }),
+            GFP_KERNEL,
+        )
+    }
+
+    fn kick(this: Arc<Self>) {
+        // Already queued is fine: one run drains everything.
+        let _ = workqueue::system().enqueue(this);
+    }
+
+    /// Refreshes the APIC ID -> CPU table from `XEN_MC_physcpuinfo`.
+    fn refresh_cpus(&self, cpus: &mut KVec<CpuInfo>) -> Result {
+        let n = xen::mc_physcpuinfo(None)?;
+        let mut raw = KVec::from_elem(0u8, n * layout::logical_cpu::SIZE, GFP_KERNEL)?;
+        let got = xen::mc_physcpuinfo(Some(&mut raw))?;
+        let mut table = KVec::with_capacity(got, GFP_KERNEL)?;
+        for e in raw.chunks_exact(layout::logical_cpu::SIZE).take(got) {
+            if let Some(c) = CpuInfo::parse(e) {
+                table.push(c, GFP_KERNEL)?;
+            }
+        }
+        *cpus = table;
+        self.counters.cpu_refresh.fetch_add(1, Relaxed);
+        pr_info!("physical CPU table: {} CPUs\n", cpus.len());
+        Ok(())
+    }
+}
+
+/// The hypervisor side of the drain.
+struct XenSide<'a> {
+    log: &'a Mcelog,
+    cpus: &'a mut KVec<CpuInfo>,
+}
+
+impl Xen for XenSide<'_> {
+    fn fetch(&mut self, class: Class, buf: &mut [u8; MC_INFO_SIZE]) -> Fetch {
+        match xen::mc_fetch(class.flag(), buf) {
+            Ok((f, _)) if f & xen::XEN_MC_NODATA != 0 => Fetch::NoData,
+            Ok((f, _)) if f & xen::XEN_MC_FETCHFAILED != 0 => Fetch::Failed(EIO.to_errno()),
+            Ok((_, id)) => Fetch::Data(id),
+            Err(e) => Fetch::Failed(e.to_errno()),
+        }
+    }
+
+    fn ack(&mut self, class: Class, id: u64) -> core::result::Result<(), i32> {
+        xen::mc_ack(class.flag(), id).map_err(|e| e.to_errno())
+    }
+
+    fn cpu(&mut self, apicid: u32) -> Option<CpuInfo> {
+        let find = |cpus: &KVec<CpuInfo>| cpus.iter().find(|c| c.apicid == apicid).copied();
+        if let Some(c) = find(self.cpus) {
+            return Some(c);
+        }
+        // A CPU hot-added since the last refresh: ask Xen again.
+        if let Err(e) = self.log.refresh_cpus(self.cpus) {
+            pr_err!("XEN_MC_physcpuinfo failed: {:?}\n", e);
+        }
+        find(self.cpus)
+    }
+
+    fn wall_seconds(&mut self) -> u64 {
+        sys::real_seconds()
+    }
+}
+
+/// The dom0 side of the drain: the ring and the log.
+struct RingSide<'a> {
+    log: &'a Mcelog,
+    needed: usize,
+}
+
+impl Store for RingSide<'_> {
+    fn free(&mut self) -> usize {
+        self.log.ring.lock().free()
+    }
+
+    fn push_all(&mut self, recs: &[Mce]) -> bool {
+        if !self.log.ring.lock().push_all(recs) {
+            return false;
+        }
+        if kernel_log.get() {
+            for m in recs {
+                sys::mce_log(m);
+            }
+        }
+        true
+    }
+
+    fn mark_lost(&mut self) {
+        self.log.ring.lock().mark_lost();
+    }
+
+    fn report(&mut self, r: Report) {
+        match r {
+            Report::Recovery(r) => match r.action {
+                RecoveryAction::PageOffline { mfn, status } => pr_warn!(
+                    "Xen recovery: bank {}: page offlined, mfn {:#x}, status {:#x}, flags {:#x}\n",
+                    r.bank,
+                    mfn,
+                    status,
+                    r.action_flags
+                ),
+                RecoveryAction::CpuOffline {
+                    socketid,
+                    coreid,
+                    threadid,
+                } => pr_warn!(
+                    "Xen recovery: bank {}: CPU offlined, socket {} core {} thread {}, flags {:#x}\n",
+                    r.bank,
+                    socketid,
+                    coreid,
+                    threadid,
+                    r.action_flags
+                ),
+                RecoveryAction::Other => pr_warn!(
+                    "Xen recovery: bank {}: action types {:#x}, flags {:#x}\n",
+                    r.bank,
+                    r.action_types,
+                    r.action_flags
+                ),
+            },
+            Report::UnknownCpu { apicid } => pr_warn!(
+                "no CPU with APIC ID {} even after a refresh: record kept with CPU unknown\n",
+                apicid
+            ),
+            Report::Malformed { class, id, err } => pr_err!(
+                "malformed {:?} record {:#x}: {:?}: valid part kept, flagged as lost\n",
+                class,
+                id,
+                err
+            ),
+            Report::UnknownEntry { kind } => {
+                pr_info!("unknown telemetry entry type {} skipped\n", kind)
+            }
+            Report::ExtendedMsr { reg, value } => {
+                pr_debug!("extended MSR {:#x} = {:#x}\n", reg, value)
+            }
+            Report::FetchFailed { class, err } => {
+                pr_err!("XEN_MC_fetch {:?} failed: {}\n", class, err)
+            }
+            Report::AckFailed { class, id, err } => pr_warn!(
+                "XEN_MC_ACK {:?} {:#x} failed: {}: will ACK again, not duplicate\n",
+                class,
+                id,
+                err
+            ),
+            Report::Deferred { class, needed } => {
+                self.needed = needed;
+                if !self.log.deferred.swap(true, Relaxed) {
+                    pr_info!(
+                        "ring full: {:?} telemetry stays with Xen until /dev/mcelog is read\n",
+                        class
+                    );
+                }
+            }
+        }
+    }
+}
+
+impl WorkItem for Mcelog {
+    type Pointer = Arc<Mcelog>;
+
+    fn run(this: Arc<Mcelog>) {
+        if this.stopping.load(Relaxed) {
+            return;
+        }
+        let outcome = {
+            let mut ctx = this.ctx.lock();
+            let DrainCtx { drainer, cpus } = &mut *ctx;
+            if cpus.is_empty() {
+                let _ = this.refresh_cpus(cpus);
+            }
+            let mut xs = XenSide { log: &this, cpus };
+            let mut rs = RingSide {
+                log: &this,
+                needed: 0,
+            };
+            let before = drainer.stats.stored;
+            let o = drainer.drain(&mut xs, &mut rs, DRAIN_BUDGET);
+            this.counters.publish(&drainer.stats);
+            if drainer.stats.stored != before {
+                this.readers.wake_up_interruptible();
+            }
+            // A reader may have drained between the full check and now.
+            if o == Outcome::Deferred && this.ring.lock().free() >= rs.needed.max(1) {
+                Outcome::Budget
+            } else {
+                o
+            }
+        };
+        match outcome {
+            Outcome::Budget => Self::kick(this),
+            Outcome::Empty => this.deferred.store(false, Relaxed),
+            Outcome::Deferred | Outcome::Failed => {}
+        }
+    }
+}
+
+impl VirqHandler for Mcelog {
+    fn handle(this: ArcBorrow<'_, Self>) {
+        Self::kick(this.into());
+    }
+}
+
+/// `/dev/mcelog`.
+struct McelogDev;
+
+#[vtable]
+impl MiscDevice for McelogDev {
+    type Ptr = Arc<Mcelog>;
+    type Data = Arc<Mcelog>;
+
+    fn open(data: &Arc<Mcelog>, file: &File) -> Result<Arc<Mcelog>> {
+        if !sys::capable_sys_admin() {
+            return Err(EPERM);
+        }
+        let excl = file.flags() & bindings::XENRAS_O_EXCL != 0;
+        let mut o = data.opens.lock();
+        if o.exclusive || (o.count > 0 && excl) {
+            return Err(EBUSY);
+        }
+        o.exclusive |= excl;
+        o.count += 1;
+        Ok(data.clone())
+    }
+
+    fn release(log: Arc<Mcelog>, _file: &File) {
+        let mut o = log.opens.lock();
+        o.count -= 1;
+        if o.count == 0 {
+            o.exclusive = false;
+        }
+    }
+
+    fn read(
+        log: ArcBorrow<'_, Mcelog>,
+        _file: &File,
+        mut buf: UserSliceWriter,
+        offset: i64,
+    ) -> Result<usize> {
+        // Legacy ABI: whole-log reads from offset 0 only.
+        let cap = log.ring.lock().capacity();
+        if offset != 0 || buf.len() < cap * MCE_RECORD_LEN {
+            return Err(EINVAL);
+        }
+        let _guard = log.read_lock.lock();
+        let mut n = 0;
+        loop {
+            // Copy first, remove after: a fault loses nothing.
+            let Some(rec) = log.ring.lock().peek().copied() else {
+                break;
+            };
+            if let Err(e) = buf.write_slice(&rec.to_bytes()) {
+                if n == 0 {
+                    return Err(e);
+                }
+                break;
+            }
+            log.ring.lock().pop();
+            n += 1;
+        }
+        log.counters.read.fetch_add(n as u64, Relaxed);
+        if n > 0 && log.deferred.load(Relaxed) {
+            Mcelog::kick(log.into());
+        }
+        Ok(n * MCE_RECORD_LEN)
+    }
+
+    fn poll(log: ArcBorrow<'_, Mcelog>, file: &File, table: &PollTable) -> u32 {
+        table.wait(file, &log.readers);
+        if log.ring.lock().is_empty() {
+            0
+        } else {
+            bindings::XENRAS_EPOLLIN | bindings::XENRAS_EPOLLRDNORM
+        }
+    }
+
+    fn ioctl(
+        log: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
+        _file: &File,
+        cmd: u32,
+        arg: usize,
+    ) -> Result<isize> {
+        if !sys::capable_sys_admin() {
+            return Err(EPERM);
+        }
+        match cmd {
+            bindings::XENRAS_MCE_GET_RECORD_LEN => put_user_int(arg, MCE_RECORD_LEN as i32),
+            bindings::XENRAS_MCE_GET_LOG_LEN => {
+                put_user_int(arg, log.ring.lock().capacity() as i32)
+            }
+            bindings::XENRAS_MCE_GETCLEAR_FLAGS => {
+                let f = log.ring.lock().getclear_flags();
+                put_user_int(arg, f as i32)
+            }
+            _ => Err(ENOTTY),
+        }
+    }
+}
+
+struct XenMce {
+    virq: Option<VirqBinding<Mcelog>>,
+    dev: Option<Pin<KBox<MiscDeviceRegistration<McelogDev>>>>,
+    debugfs: Option<debugfs::Dir<Mcelog>>,
+    log: Arc<Mcelog>,
+}
 
 impl kernel::Module for XenMce {
-    fn init(_module: &'static ThisModule) -> Result<Self> {
-        pr_info!("version {} ring_len {}\n", VERSION, ring_len.get());
+    fn init(module: &'static ThisModule) -> Result<Self> {
+        pr_info!("version {}\n", VERSION);
         if !xen::initial_domain() {
             pr_info!("not running in Xen dom0, refusing to load\n");
             return Err(ENODEV);
         }
-        Ok(XenMce)
+        let len = ring_len.get() as usize;
+        if !(MAX_BANKS + 1..=65536).contains(&len) {
+            pr_err!("ring_len={} out of range 16..65536\n", len);
+            return Err(EINVAL);
+        }
+        let log = Mcelog::new(len)?;
+        let dev = KBox::pin_init(
+            MiscDeviceRegistration::<McelogDev>::register(
+                MiscDeviceOptions {
+                    name: c_str!("mcelog"),
+                    minor: Some(MCELOG_MINOR),
+                    mode: 0o600,
+                },
+                module,
+                log.clone(),
+            ),
+            GFP_KERNEL,
+        )
+        .inspect_err(|e| {
+            if *e == EBUSY {
+                pr_err!("/dev/mcelog (misc minor 227) is taken by another driver (CONFIG_X86_MCELOG_LEGACY or xen-mcelog?)\n");
+            }
+        })?;
+        let dir = debugfs::Dir::new(c_str!("xen_mce"), log.clone());
+        dir.counter(c_str!("fetched"), |l| &l.counters.fetched);
+        dir.counter(c_str!("stored"), |l| &l.counters.stored);
+        dir.counter(c_str!("acked"), |l| &l.counters.acked);
+        dir.counter(c_str!("deferred"), |l| &l.counters.deferred);
+        dir.counter(c_str!("lost"), |l| &l.counters.lost);
+        dir.counter(c_str!("recovery"), |l| &l.counters.recovery);
+        dir.counter(c_str!("unknown_cpu"), |l| &l.counters.unknown_cpu);
+        dir.counter(c_str!("fetch_failed"), |l| &l.counters.fetch_failed);
+        dir.counter(c_str!("ack_failed"), |l| &l.counters.ack_failed);
+        dir.counter(c_str!("duplicates"), |l| &l.counters.duplicates);
+        dir.counter(c_str!("read"), |l| &l.counters.read);
+        dir.counter(c_str!("cpu_refresh"), |l| &l.counters.cpu_refresh);
+        let virq = VirqBinding::bind(
+            bindings::XENRAS_VIRQ_MCA as u32,
+            0,
+            c_str!("mce"),
+            log.clone(),
+        )?;
+        // Telemetry Xen queued before we were loaded.
+        Mcelog::kick(log.clone());
+        pr_info!(
+            "/dev/mcelog ready: {} records, VIRQ_MCA on IRQ {}\n",
+            len,
+            virq.irq()
+        );
+        Ok(XenMce {
+            virq: Some(virq),
+            dev: Some(dev),
+            debugfs: Some(dir),
+            log,
+        })
+    }
+}
+
+impl Drop for XenMce {
+    fn drop(&mut self) {
+        // No new work from the VIRQ or from readers, then let the queued
+        // work finish (it does nothing once `stopping` is set).
+        drop(self.virq.take());
+        drop(self.dev.take());
+        self.log.stopping.store(true, Relaxed);
+        while sys::flush_work(&*self.log) {}
+        drop(self.debugfs.take());
+        let s = self.ctx_stats();
+        pr_info!(
+            "unloaded: fetched {} stored {} acked {} read {} lost {}\n",
+            s.fetched,
+            s.stored,
+            s.acked,
+            self.log.counters.read.load(Relaxed),
+            s.lost
+        );
+    }
+}
+
+impl XenMce {
+    fn ctx_stats(&self) -> Stats {
+        self.log.ctx.lock().drainer.stats
     }
 }

@@ -15,6 +15,7 @@ pub mod bindings;
 pub mod debugfs;
 pub mod miscdevice;
 pub mod param;
+pub mod sys;
 pub mod virq;
 pub mod wait;
 pub mod xen;

@@ -82,13 +82,14 @@ macro_rules! modinfo {
     };
 }
 
-/// Declares a `uint` module parameter `name` (a `static` of type
-/// `Param<u32>`), with its `parm`/`parmtype` `.modinfo` entries.
+/// Declares a module parameter `name`: a `static` of type `Param<$ty>`
+/// whose `struct kernel_param` (with `param_ops_$ops`) sits in `__param`,
+/// plus its `parm`/`parmtype` `.modinfo` entries. Use the typed wrappers.
 #[macro_export]
-macro_rules! module_param_uint {
-    ($name:ident = $default:expr, $perm:expr, $desc:literal) => {
+macro_rules! module_param {
+    ($name:ident: $ty:ty = $default:expr, $ops:ident, $tname:literal, $perm:expr, $desc:literal) => {
         #[allow(non_upper_case_globals)]
-        static $name: $crate::xenras::param::Param<u32> =
+        static $name: $crate::xenras::param::Param<$ty> =
             $crate::xenras::param::Param::new($default);
         const _: () = {
             use $crate::xenras::{bindings, param};
@@ -100,16 +101,30 @@ macro_rules! module_param_uint {
             static KP: param::KernelParam = param::KernelParam(bindings::kernel_param {
                 name: NAME_C.as_ptr().cast(),
                 mod_: (&raw const param::__this_module).cast_mut().cast(),
-                ops: &raw const bindings::param_ops_uint,
+                ops: &raw const bindings::$ops,
                 perm: $perm,
                 level: -1,
                 flags: 0,
-                __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
-                    arg: $name.as_arg(),
-                },
+                __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 { arg: $name.as_arg() },
             });
         };
         $crate::modinfo!(parm, concat!(stringify!($name), ":", $desc));
-        $crate::modinfo!(parmtype, concat!(stringify!($name), ":uint"));
+        $crate::modinfo!(parmtype, concat!(stringify!($name), ":", $tname));
+    };
+}
+
+/// `module_param(name, uint, perm)` with a description.
+#[macro_export]
+macro_rules! module_param_uint {
+    ($name:ident = $default:expr, $perm:expr, $desc:literal) => {
+        $crate::module_param!($name: u32 = $default, param_ops_uint, "uint", $perm, $desc);
+    };
+}
+
+/// `module_param(name, bool, perm)` with a description.
+#[macro_export]
+macro_rules! module_param_bool {
+    ($name:ident = $default:expr, $perm:expr, $desc:literal) => {
+        $crate::module_param!($name: bool = $default, param_ops_bool, "bool", $perm, $desc);
     };
 }

@@ -1,0 +1,70 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Small kernel services 6.12's `kernel` crate does not wrap: wall-clock
+//! time, capabilities, flushing a work item, the MCE log.
+
+use super::bindings;
+use crate::xen_ras_core::mce::Mce;
+use kernel::workqueue::{HasWork, Work};
+
+/// `ktime_get_real_seconds()`.
+pub fn real_seconds() -> u64 {
+    // SAFETY: no preconditions.
+    unsafe { bindings::ktime_get_real_seconds() as u64 }
+}
+
+/// `capable(CAP_SYS_ADMIN)` for the current task.
+pub fn capable_sys_admin() -> bool {
+    // SAFETY: no preconditions; called in process context.
+    unsafe { bindings::capable(bindings::CAP_SYS_ADMIN as i32) }
+}
+
+/// `flush_work()` on `this`'s work item: waits until the last queued
+/// instance has finished. Returns whether it had to wait.
+pub fn flush_work<T: HasWork<T, ID>, const ID: u64>(this: &T) -> bool {
+    let ptr: *const T = this;
+    // SAFETY: `raw_get_work` only computes a field address of a live `T`;
+    // the `work_struct` was initialised with `T`, and `flush_work` may be
+    // called at any time from process context.
+    unsafe {
+        let work = T::raw_get_work(ptr.cast_mut());
+        kernel::bindings::flush_work(Work::raw_get(work))
+    }
+}
+
+/// Hands a record to the kernel's MCE log (`mce_log()`): the `mce_record`
+/// tracepoint (rasdaemon) and the decoder chain see it.
+///
+/// `severity` stays `MCE_NO_SEVERITY`, so `uc_decode_notifier()` never calls
+/// `memory_failure()` on the address: it is a Xen *machine* address, not a
+/// dom0 page frame.
+pub fn mce_log(m: &Mce) {
+    let mut c = bindings::mce {
+        status: m.status,
+        misc: m.misc,
+        addr: m.addr,
+        mcgstatus: m.mcgstatus,
+        ip: m.ip,
+        tsc: m.tsc,
+        time: m.time,
+        cpuvendor: m.cpuvendor,
+        inject_flags: m.inject_flags,
+        severity: 0,
+        pad: 0,
+        cpuid: m.cpuid,
+        cs: m.cs,
+        bank: m.bank,
+        cpu: m.cpu,
+        finished: m.finished,
+        extcpu: m.extcpu,
+        socketid: m.socketid,
+        apicid: m.apicid,
+        mcgcap: m.mcgcap,
+        synd: m.synd,
+        ipid: m.ipid,
+        ppin: m.ppin,
+        microcode: m.microcode,
+        kflags: 0,
+    };
+    // SAFETY: `c` is a valid `struct mce`; `mce_log` copies it.
+    unsafe { bindings::mce_log(&mut c) };
+}
