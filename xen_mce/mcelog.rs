@@ -45,7 +45,11 @@ use xenras::xen;
 
 const VERSION: &str = "0.1.0";
 modinfo!(version, "0.1.0");
-module_param_uint!(ring_len = 1024, 0o444, "Records /dev/mcelog holds (16 to 65536)");
+module_param_uint!(
+    ring_len = 1024,
+    0o444,
+    "Records /dev/mcelog holds (16 to 65536)"
+);
 module_param_bool!(
     kernel_log = true,
     0o644,

@@ -105,7 +105,9 @@ macro_rules! module_param {
                 perm: $perm,
                 level: -1,
                 flags: 0,
-                __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 { arg: $name.as_arg() },
+                __bindgen_anon_1: bindings::kernel_param__bindgen_ty_1 {
+                    arg: $name.as_arg(),
+                },
             });
         };
         $crate::modinfo!(parm, concat!(stringify!($name), ":", $desc));
