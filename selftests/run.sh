@@ -1,6 +1,7 @@
 #!/bin/sh
-# Runs every selftest for the machine role ($1: xen or hvm) as one TAP
-# stream: each test file is a subtest, its result line comes from its exit code.
+# Runs every selftest for the machine role ($1: xen or hvm) as one KTAP
+# stream: each test file is a subtest whose cases print indented (lib.sh),
+# live; its result line comes from its exit code and its failed cases.
 role=$1
 cd /selftests || exit 1
 tests=""
@@ -16,10 +17,10 @@ for t in "$@"; do
 	n=$((n + 1))
 	name=$(basename "$t" .sh)
 	echo "# selftest: $name"
-	out=$(sh "$t" 2>&1)
+	rm -f /tmp/selftest.failed
+	sh "$t" 2>&1
 	r=$?
-	echo "$out" | sed 's/^/    /'
-	if [ $r -eq 0 ] && ! echo "$out" | grep -q '^not ok'; then
+	if [ $r -eq 0 ] && [ ! -e /tmp/selftest.failed ]; then
 		echo "ok $n $name"
 	else
 		echo "not ok $n $name"

@@ -1,6 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
-//! xen_acpi_cpu: host CPU hot-add in dom0 (ACPI processor notify ->
-//! `XENPF_cpu_hotadd`). This version only checks where it runs.
+//! xen_acpi_cpu: physical CPU hot-add in Xen's dom0.
+//!
+//! A CPU is plugged in, firmware notifies its ACPI processor object; this
+//! module reads `_STA`, `_MAT` (the CPU's MADT local APIC / x2APIC entry)
+//! and `_PXM`, makes the CPU present in Xen with `XENPF_cpu_hotadd`, and
+//! reports `_OST`. Bringing it online is left to management tools
+//! (`/sys/devices/system/xen_cpu/xen_cpuN/online`, `xen-hptool cpu-online N`)
+//! unless `auto_online=1`. Xen cannot hot-remove a physical CPU: eject
+//! requests are refused with `_OST` "eject not supported".
+//!
+//! Where an ACPI notify becomes a hypercall: [`HostCpus::event`] ->
+//! [`HostCpus::hot_add`] -> `xen::cpu_hotadd`.
 
 #[allow(missing_docs)]
 #[path = "../rust/xen_ras_core/src/lib.rs"]
@@ -9,11 +19,23 @@ pub mod xen_ras_core;
 #[path = "../rust/xenras/mod.rs"]
 pub mod xenras;
 
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::c_str;
 use kernel::prelude::*;
+use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
+use xen_ras_core::hotplug::{decide, ost, Action, Flavor, Sta, NOTIFY_EJECT_REQUEST};
+use xen_ras_core::mat;
+use xenras::acpi::{self, Handle, NotifyHandler, NotifyRegistration};
+use xenras::bindings;
 use xenras::xen;
 
 const VERSION: &str = "0.1.0";
 modinfo!(version, "0.1.0");
+module_param_bool!(
+    auto_online = false,
+    0o644,
+    "Bring a hot-added CPU online in Xen at once (default: leave it to management tools)"
+);
 
 module! {
     type: XenAcpiCpu,
@@ -23,7 +45,196 @@ module! {
     license: "GPL",
 }
 
-struct XenAcpiCpu;
+/// Serialises hotplug events (notifications and the load-time scan).
+#[pin_data]
+struct HostCpus {
+    #[pin]
+    lock: Mutex<()>,
+}
+
+/// Finds the Xen CPU with `apic_id`, if Xen knows it.
+fn xen_cpu_by_apic(apic_id: u32) -> Option<xen::Pcpu> {
+    let max = xen::get_cpuinfo(0).ok()?.max_present;
+    (0..=max)
+        .filter_map(|c| xen::get_cpuinfo(c).ok())
+        .find(|p| !p.invalid() && p.apic_id == apic_id)
+}
+
+/// `_PXM` of `h` or of its nearest ancestor that has one.
+fn proximity(h: Handle) -> Option<u32> {
+    let mut cur = Some(h);
+    while let Some(o) = cur {
+        if let Ok(p) = o.evaluate_integer(c_str!("_PXM")) {
+            return Some(p as u32);
+        }
+        cur = o.parent();
+    }
+    None
+}
+
+/// The processor's ACPI ID: the `Processor` statement's ID, or `_UID` of an
+/// `ACPI0007` device, or else the one in its `_MAT` entry.
+fn acpi_id(h: Handle, entry: &mat::LocalApic) -> u32 {
+    if h.object_type().ok() == Some(bindings::ACPI_TYPE_PROCESSOR) {
+        if let Ok(id) = h.processor_id() {
+            return id;
+        }
+    }
+    h.evaluate_integer(c_str!("_UID"))
+        .map(|u| u as u32)
+        .unwrap_or(entry.acpi_id)
+}
+
+impl HostCpus {
+    /// Reads `_MAT`; logs and returns `None` if it is missing or malformed.
+    fn local_apic(h: Handle) -> core::result::Result<mat::LocalApic, u32> {
+        let buf = h.evaluate_buffer(c_str!("_MAT")).map_err(|e| {
+            pr_err!(
+                "{}: no usable _MAT ({:?}): cannot tell Xen the APIC ID\n",
+                h.path(),
+                e
+            );
+            ost::FAILURE
+        })?;
+        mat::parse(&buf).map_err(|e| {
+            pr_err!("{}: malformed _MAT {:?}: {:?}\n", h.path(), &buf[..], e);
+            ost::FAILURE
+        })
+    }
+
+    /// Makes the CPU behind `h` present in Xen. Returns the `_OST` code.
+    fn hot_add(h: Handle, e: &mat::LocalApic) -> u32 {
+        let acpi = acpi_id(h, e);
+        let pxm = proximity(h).unwrap_or_else(|| {
+            pr_info!(
+                "{}: no _PXM on it or any ancestor: proximity domain 0\n",
+                h.path()
+            );
+            0
+        });
+        let cpu = match xen::cpu_hotadd(e.apic_id, acpi, pxm) {
+            Ok(cpu) => cpu,
+            Err(err) => {
+                pr_err!(
+                    "{}: XENPF_cpu_hotadd(apic {}, acpi {}, pxm {}) failed: {:?}: CPU not added\n",
+                    h.path(),
+                    e.apic_id,
+                    acpi,
+                    pxm,
+                    err
+                );
+                return ost::FAILURE;
+            }
+        };
+        pr_info!(
+            "{}: physical CPU added to Xen as CPU {} (APIC ID {}, ACPI ID {}, PXM {}), offline\n",
+            h.path(),
+            cpu,
+            e.apic_id,
+            acpi,
+            pxm
+        );
+        if auto_online.get() {
+            match xen::cpu_online(cpu) {
+                Ok(()) => pr_info!("Xen CPU {} online (auto_online)\n", cpu),
+                // Present but offline is a consistent state: say so.
+                Err(err) => pr_err!(
+                    "Xen CPU {}: XENPF_cpu_online failed: {:?}: present but offline\n",
+                    cpu,
+                    err
+                ),
+            }
+        }
+        ost::SUCCESS
+    }
+
+    /// Handles one notification (or, with `event` = device check, the
+    /// load-time scan). Returns the `_OST` code.
+    fn event(h: Handle, event: u32) -> u32 {
+        // No `_STA` means present and enabled (ACPI 6.5, 6.3.7).
+        let sta = Sta(h.evaluate_integer(c_str!("_STA")).map_or(0xf, |v| v as u32));
+        let entry = if sta.usable() {
+            match Self::local_apic(h) {
+                Ok(e) => Some(e),
+                Err(code) => return code,
+            }
+        } else {
+            None
+        };
+        let known = entry.and_then(|e| xen_cpu_by_apic(e.apic_id));
+        match (decide(Flavor::XenHost, event, sta, known.is_some()), entry) {
+            (Action::Add, Some(e)) => Self::hot_add(h, &e),
+            (Action::Report(code), _) => {
+                if event == NOTIFY_EJECT_REQUEST {
+                    pr_warn!(
+                        "{}: eject refused: Xen cannot hot-remove a physical CPU\n",
+                        h.path()
+                    );
+                } else if let Some(p) = known {
+                    pr_info!(
+                        "{}: already Xen CPU {} (APIC ID {})\n",
+                        h.path(),
+                        p.cpu,
+                        p.apic_id
+                    );
+                }
+                code
+            }
+            // `decide` never removes for the Xen host, nor adds without `_MAT`.
+            _ => ost::FAILURE,
+        }
+    }
+}
+
+impl NotifyHandler for HostCpus {
+    fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) {
+        let code = {
+            let _g = this.lock.lock();
+            // A device Linux created for the object since we took over.
+            h.set_native_hotplug(false);
+            Self::event(h, event)
+        };
+        h.ost(event, code);
+    }
+}
+
+/// The module owns hotplug of these processor objects while loaded: Linux's
+/// generic ACPI hotplug is switched off for them (it cannot add a physical
+/// CPU in dom0, and its eject path would `_EJ0` a CPU Xen is running on),
+/// and switched back on at unload.
+struct Owned {
+    handle: Handle,
+    native: Option<bool>,
+}
+
+struct XenAcpiCpu {
+    handlers: KVec<NotifyRegistration<HostCpus>>,
+    owned: KVec<Owned>,
+}
+
+impl Drop for XenAcpiCpu {
+    fn drop(&mut self) {
+        // Notifications first, then give Linux its hotplug back.
+        self.handlers.truncate_all();
+        for o in self.owned.iter() {
+            if let Some(v) = o.native {
+                o.handle.set_native_hotplug(v);
+            }
+        }
+        pr_info!("unloaded: Linux's ACPI processor hotplug restored\n");
+    }
+}
+
+/// `KVec` in 6.12 has no `clear`.
+trait TruncateAll {
+    fn truncate_all(&mut self);
+}
+
+impl<T> TruncateAll for KVec<T> {
+    fn truncate_all(&mut self) {
+        *self = KVec::new();
+    }
+}
 
 impl kernel::Module for XenAcpiCpu {
     fn init(_module: &'static ThisModule) -> Result<Self> {
@@ -32,7 +243,55 @@ impl kernel::Module for XenAcpiCpu {
             pr_info!("not running in Xen dom0, refusing to load\n");
             return Err(ENODEV);
         }
-        pr_info!("dom0 detected\n");
-        Ok(XenAcpiCpu)
+        let cpus = Arc::pin_init(
+            pin_init!(HostCpus { lock <- new_mutex!((), "xen_acpi_cpu::lock") }),
+            GFP_KERNEL,
+        )?;
+        let mut handles = KVec::new();
+        let mut alloc_err = None;
+        acpi::for_each_processor(|h| {
+            if let Err(e) = handles.push(h, GFP_KERNEL) {
+                alloc_err = Some(e);
+            }
+        });
+        if let Some(e) = alloc_err {
+            return Err(e.into());
+        }
+        let mut handlers = KVec::with_capacity(handles.len(), GFP_KERNEL)?;
+        let mut owned = KVec::with_capacity(handles.len(), GFP_KERNEL)?;
+        let mut added = 0;
+        for &h in handles.iter() {
+            owned.push(
+                Owned {
+                    handle: h,
+                    native: h.set_native_hotplug(false),
+                },
+                GFP_KERNEL,
+            )?;
+            match NotifyRegistration::new(h, cpus.clone()) {
+                Ok(r) => handlers.push(r, GFP_KERNEL)?,
+                Err(e) => pr_err!("{}: cannot install notify handler: {:?}\n", h.path(), e),
+            }
+            // CPUs plugged in while the module was not loaded.
+            let _g = cpus.lock.lock();
+            let sta = Sta(h.evaluate_integer(c_str!("_STA")).map_or(0xf, |v| v as u32));
+            if sta.usable() {
+                if let Ok(e) = HostCpus::local_apic(h) {
+                    if xen_cpu_by_apic(e.apic_id).is_none()
+                        && HostCpus::hot_add(h, &e) == ost::SUCCESS
+                    {
+                        added += 1;
+                    }
+                }
+            }
+        }
+        pr_info!("owning ACPI processor hotplug: Linux's generic handler is off for these objects until unload\n");
+        pr_info!(
+            "handling {} processor objects, {} CPUs added at load, auto_online={}\n",
+            handlers.len(),
+            added,
+            auto_online.get()
+        );
+        Ok(XenAcpiCpu { handlers, owned })
     }
 }

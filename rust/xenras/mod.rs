@@ -11,6 +11,7 @@
 //! Every `unsafe` of the project lives below this directory, each with a
 //! `// SAFETY:` comment; the module directories contain none.
 
+pub mod acpi;
 pub mod bindings;
 pub mod debugfs;
 pub mod miscdevice;

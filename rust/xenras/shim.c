@@ -37,6 +37,7 @@ int xenras_hypervisor_mca(struct xen_mc *mc)
 
 int xenras_hypervisor_platform_op(struct xen_platform_op *op)
 {
+	/* Sets op->interface_version. */
 	return HYPERVISOR_platform_op(op);
 }
 

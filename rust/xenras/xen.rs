@@ -239,3 +239,82 @@ pub fn mc_physcpuinfo(buf: Option<&mut [u8]>) -> Result<usize> {
     let n = unsafe { mc.u.mc_physcpuinfo.ncpus } as usize;
     Ok(if cap == 0 { n } else { n.min(cap) })
 }
+
+/// One physical CPU as `XENPF_get_cpuinfo` reports it.
+#[derive(Clone, Copy, Debug)]
+pub struct Pcpu {
+    /// Xen's CPU number.
+    pub cpu: u32,
+    /// Highest CPU number present.
+    pub max_present: u32,
+    /// `XEN_PCPU_FLAGS_*`.
+    pub flags: u32,
+    /// APIC ID.
+    pub apic_id: u32,
+    /// ACPI processor ID.
+    pub acpi_id: u32,
+}
+
+impl Pcpu {
+    /// Xen schedules on it.
+    pub fn online(&self) -> bool {
+        self.flags & bindings::XEN_PCPU_FLAGS_ONLINE != 0
+    }
+    /// The number is not a present CPU.
+    pub fn invalid(&self) -> bool {
+        self.flags & bindings::XEN_PCPU_FLAGS_INVALID != 0
+    }
+}
+
+fn platform_op(op: &mut bindings::xen_platform_op) -> Result<i32> {
+    // SAFETY: `op` is a valid, exclusively borrowed platform op; the shim
+    // sets `interface_version`.
+    let r = unsafe { bindings::xenras_hypervisor_platform_op(op) };
+    if r < 0 {
+        Err(kernel::error::Error::from_errno(r))
+    } else {
+        Ok(r)
+    }
+}
+
+/// `XENPF_get_cpuinfo` for Xen CPU `cpu`.
+pub fn get_cpuinfo(cpu: u32) -> Result<Pcpu> {
+    let mut op = bindings::xen_platform_op {
+        cmd: bindings::XENPF_get_cpuinfo,
+        ..Default::default()
+    };
+    op.u.pcpu_info.xen_cpuid = cpu;
+    platform_op(&mut op)?;
+    // SAFETY: Xen filled the `pcpu_info` member; all bit patterns are valid.
+    let i = unsafe { op.u.pcpu_info };
+    Ok(Pcpu {
+        cpu,
+        max_present: i.max_present,
+        flags: i.flags,
+        apic_id: i.apic_id,
+        acpi_id: i.acpi_id,
+    })
+}
+
+/// `XENPF_cpu_hotadd`: makes a physical CPU present in Xen (offline).
+/// Returns Xen's number for it.
+pub fn cpu_hotadd(apic_id: u32, acpi_id: u32, pxm: u32) -> Result<u32> {
+    let mut op = bindings::xen_platform_op {
+        cmd: bindings::XENPF_cpu_hotadd,
+        ..Default::default()
+    };
+    op.u.cpu_add.apic_id = apic_id;
+    op.u.cpu_add.acpi_id = acpi_id;
+    op.u.cpu_add.pxm = pxm;
+    platform_op(&mut op).map(|r| r as u32)
+}
+
+/// `XENPF_cpu_online`.
+pub fn cpu_online(cpu: u32) -> Result {
+    let mut op = bindings::xen_platform_op {
+        cmd: bindings::XENPF_cpu_online,
+        ..Default::default()
+    };
+    op.u.cpu_ol.cpuid = cpu;
+    platform_op(&mut op).map(|_| ())
+}

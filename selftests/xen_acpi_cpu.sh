@@ -1,0 +1,64 @@
+#!/bin/sh
+# roles: xen
+# xen_acpi_cpu end to end: QEMU hot-plugs physical CPUs into the Xen host;
+# dom0's ACPI notification reaches the module, Xen gets XENPF_cpu_hotadd,
+# management tools online the CPU, and a machine check on it reaches
+# /dev/mcelog with the new CPU's number; eject is refused.
+. /selftests/lib.sh
+plan 12
+R=/selftests/mcelog_read
+# wait_for SECONDS command...: poll until the command succeeds.
+wait_for() {
+	t=$1
+	shift
+	while [ "$t" -gt 0 ]; do
+		"$@" && return 0
+		sleep 1
+		t=$((t - 1))
+	done
+	"$@"
+}
+added() { dmesg | grep -q "xen_acpi_cpu: .*added to Xen as CPU $1 (APIC ID $2"; }
+
+# Kernel messages on the console while CPUs come and go (restored below).
+echo 7 >/proc/sys/kernel/printk
+check "xen_acpi_cpu loads and watches the processor objects" \
+	sh -c 'insmod /lib/xenras/xen_acpi_cpu.ko && dmesg | grep -q "xen_acpi_cpu: handling [1-9][0-9]* processor objects"'
+insmod /lib/xenras/xen_mce.ko
+host_request "device_add Haswell-noTSX-x86_64-cpu,id=cpu2,socket-id=0,core-id=2,thread-id=0"
+check "device_add: CPU present in Xen as CPU 2 within 30 s" wait_for 30 added 2 2
+diag "$(dmesg | grep -iE 'xen_acpi_cpu|acpi.*(cpu|processor|lapic)' | tail -8)"
+check "not online until asked (management tools decide)" [ ! -e /sys/devices/system/xen_cpu/xen_cpu2 ]
+check "xen-hptool cpu-online 2" xen-hptool cpu-online 2
+check "dom0 sees Xen CPU 2 online in sysfs" \
+	wait_for 10 sh -c 'grep -q 1 /sys/devices/system/xen_cpu/xen_cpu2/online'
+
+# A corrected error on the new CPU is attributed to it (xen_mce refreshes
+# its APIC ID table on the miss).
+host_request "mce 2 1 0x9c0000400000009f 0x0 0x12345000 0x86"
+out=$($R -w 60 -n 1)
+diag "$out"
+check "an MCE on the new CPU reaches /dev/mcelog as CPU 2, APIC ID 2" \
+	sh -c "echo '$out' | grep -q 'extcpu=2 socket=0 apicid=2 '"
+rmmod xen_mce
+
+check "the module says it owns processor hotplug" \
+	sh -c "dmesg | grep -q 'owning ACPI processor hotplug'"
+host_request "device_del cpu2"
+check "device_del: eject refused with a clear log line" \
+	wait_for 20 sh -c "dmesg | grep -q 'eject refused: Xen cannot hot-remove'"
+check "CPU 2 still online in Xen after the refused eject" \
+	sh -c 'sleep 3; grep -q 1 /sys/devices/system/xen_cpu/xen_cpu2/online'
+check "unload restores Linux's processor hotplug" \
+	sh -c "rmmod xen_acpi_cpu && dmesg | grep -q 'processor hotplug restored'"
+
+# A CPU plugged in while the module is not loaded is picked up at load.
+host_request "device_add Haswell-noTSX-x86_64-cpu,id=cpu3,socket-id=0,core-id=3,thread-id=0"
+sleep 5
+check "no module, no hot-add" sh -c '! dmesg | grep -q "added to Xen as CPU 3"'
+check "load picks up the CPU plugged in meanwhile" \
+	sh -c 'insmod /lib/xenras/xen_acpi_cpu.ko && dmesg | grep -q "added to Xen as CPU 3 (APIC ID 3" && rmmod xen_acpi_cpu'
+echo 1 >/proc/sys/kernel/printk
+# Runs after mce*.sh on purpose: QEMU raises a triple fault when a broadcast
+# machine check reaches a CPU that is plugged in but was never brought up.
+[ -z "$FAILED" ]
