@@ -187,6 +187,9 @@ impl Handle {
     }
 }
 
+/// # Safety
+///
+/// Called by ACPICA during `for_each_processor`'s walks with its context.
 unsafe extern "C" fn walk_cb(
     handle: bindings::acpi_handle,
     _level: u32,
@@ -240,6 +243,9 @@ pub struct NotifyRegistration<T: NotifyHandler> {
     data: Arc<T>,
 }
 
+/// # Safety
+///
+/// Called by ACPICA with the context given to `acpi_install_notify_handler`.
 unsafe extern "C" fn notify_cb<T: NotifyHandler>(
     handle: bindings::acpi_handle,
     event: u32,
