@@ -29,9 +29,9 @@ bool xenras_acpi_disabled(void)
 	return acpi_disabled;
 }
 
+/* Sets mc->interface_version. */
 int xenras_hypervisor_mca(struct xen_mc *mc)
 {
-	mc->interface_version = XEN_MCA_INTERFACE_VERSION;
 	return HYPERVISOR_mca(mc);
 }
 
