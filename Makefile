@@ -16,7 +16,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) LLVM=1 RUSTC=/usr/bin/rustc \
 	RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$(BINDGEN)
 MODULES := xen_mce xen_acpi_cpu xen_vcpu_hotplug
 
-.PHONY: all modules deps kernel xen initramfs check check-host check-build clippy fmt-check \
+.PHONY: all modules deps kernel xen initramfs check check-host check-build clippy fmt-check fuzz \
 	check-qemu check-xen check-hvm run bench clean distclean fmt
 
 all: modules
@@ -74,6 +74,12 @@ check: deps
 	rm -rf $(BUILD)/results
 	-$(MAKE) -k check-qemu
 	@python3 scripts/summary.py
+
+# Longer property-based fuzzing of the parsers (bounded runs are in check-host).
+FUZZ_CASES ?= 200000
+fuzz:
+	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --locked --test fuzz -- --nocapture
+	@echo "fuzz: $(FUZZ_CASES) cases per target"
 
 run: deps xen initramfs
 	python3 scripts/qemu.py xen --mode run
