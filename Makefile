@@ -17,6 +17,7 @@ KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) LLVM=1 RUSTC=/usr/bin/rustc \
 MODULES := xen_mce xen_acpi_cpu xen_vcpu_hotplug
 
 .PHONY: all modules deps kernel xen initramfs check check-host check-build clippy fmt-check fuzz \
+	debug-build check-debug check-debug-xen check-debug-hvm \
 	check-qemu check-xen check-hvm run bench clean distclean fmt
 
 all: modules
@@ -56,6 +57,7 @@ initramfs: modules
 
 check-host:
 	cargo test --workspace --locked
+	python3 scripts/qemu.py --self-test
 
 check-build: clippy modules fmt-check
 
@@ -67,13 +69,32 @@ check-hvm: initramfs
 
 check-qemu: check-xen check-hvm
 
+# Debug kernel tier: KASAN, lockdep, atomic-sleep, kmemleak, debugobjects,
+# Rust debug assertions/overflow checks; every selftest again, and any
+# report in the guest log fails the run.
+DEBUG_ENV = XENRAS_KDIR=$(BUILD)/debug/linux-source-6.12 XENRAS_MODDIR=$(BUILD)/debug/src \
+	XENRAS_INITRD=$(BUILD)/debug/initramfs.cpio.gz
+debug-build: deps
+	@bash scripts/build-kernel.sh debug
+	@bash scripts/build-variant-modules.sh debug
+	@$(DEBUG_ENV) bash scripts/build-initramfs.sh
+
+check-debug-xen: xen debug-build
+	$(DEBUG_ENV) python3 scripts/qemu.py xen --tag xen-debug --scan-sanitizers
+
+check-debug-hvm: debug-build
+	$(DEBUG_ENV) python3 scripts/qemu.py hvm --tag hvm-debug --scan-sanitizers
+
+check-debug: check-debug-xen check-debug-hvm
+
 # Every tier, in order; the exit code says pass or fail.
 check: deps
 	$(MAKE) check-host
 	$(MAKE) check-build
 	rm -rf $(BUILD)/results
 	-$(MAKE) -k check-qemu
-	@python3 scripts/summary.py
+	-$(MAKE) -k check-debug
+	@python3 scripts/summary.py xen hvm xen-debug hvm-debug
 
 # Longer property-based fuzzing of the parsers (bounded runs are in check-host).
 FUZZ_CASES ?= 200000

@@ -6,8 +6,11 @@ set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/env.sh"
 
-root="$XENRAS_BUILD/initramfs"
-out="$XENRAS_BUILD/initramfs.cpio.gz"
+# XENRAS_MODDIR: where the .ko files are (a kernel variant's module build);
+# XENRAS_INITRD: the output.
+moddir=${XENRAS_MODDIR:-$top}
+out=${XENRAS_INITRD:-$XENRAS_BUILD/initramfs.cpio.gz}
+root="${out%.cpio.gz}.d"
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root,lib/xenras,selftests,var/lib/rasdaemon,var/log}
 
@@ -33,7 +36,7 @@ copy_elf /usr/lib/xen-4.17/bin/xen-hptool /usr/sbin/xen-hptool
 # libgcc_s is dlopen()ed by glibc for pthread_cancel; xl/xen tools need it.
 for l in /lib/x86_64-linux-gnu/libgcc_s.so.1; do cp -L "$l" "$root$l"; done
 
-cp "$top"/xen_mce.ko "$top"/xen_acpi_cpu.ko "$top"/xen_vcpu_hotplug.ko "$root/lib/xenras/"
+cp "$moddir"/xen_mce.ko "$moddir"/xen_acpi_cpu.ko "$moddir"/xen_vcpu_hotplug.ko "$root/lib/xenras/"
 
 # Selftests: shell tests and C helpers (static).
 cp "$top"/selftests/*.sh "$root/selftests/"

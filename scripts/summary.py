@@ -6,14 +6,14 @@ import os
 import sys
 
 BUILD = os.environ.get("XENRAS_BUILD", os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build"))
-ROLES = ["xen", "hvm"]
+ROLES = sys.argv[1:] or ["xen", "hvm"]
 passed = failed = 0
 rc = 0
-print(f"{'machine':8} {'selftests':>9} {'passed':>7} {'failed':>7} {'boot s':>7} {'total s':>8}  status")
+print(f"{'machine':10} {'selftests':>9} {'passed':>7} {'failed':>7} {'sanitizer':>9} {'boot s':>7} {'total s':>8}  status")
 for role in ROLES:
     p = os.path.join(BUILD, "results", f"{role}.json")
     if not os.path.exists(p):
-        print(f"{role:8} {'-':>9} {'-':>7} {'-':>7} {'-':>7} {'-':>8}  MISSING")
+        print(f"{role:10} {'-':>9} {'-':>7} {'-':>7} {'-':>9} {'-':>7} {'-':>8}  MISSING")
         rc = 1
         failed += 1
         continue
@@ -21,7 +21,8 @@ for role in ROLES:
     passed += r["cases_passed"]
     failed += r["cases_failed"] + (0 if r["ok"] or r["cases_failed"] else 1)
     boot = f"{r['boot_seconds']:.0f}" if r["boot_seconds"] is not None else "-"
-    print(f"{role:8} {r['selftests']:>9} {r['cases_passed']:>7} {r['cases_failed']:>7} {boot:>7} {r['elapsed']:>8}  "
+    san = r.get("sanitizer_reports", 0) if "-debug" in role else "-"
+    print(f"{role:10} {r['selftests']:>9} {r['cases_passed']:>7} {r['cases_failed']:>7} {san:>9} {boot:>7} {r['elapsed']:>8}  "
           + ("ok" if r["ok"] else "FAIL: " + "; ".join(r["errors"])))
     rc |= 0 if r["ok"] else 1
 print(f"{passed} passed, {failed} failed")
