@@ -36,6 +36,8 @@ if [ ! -f "$kdir/Makefile" ]; then
 fi
 
 cd "$kdir"
+# An interrupted build must not look finished.
+rm -f "$stamp"
 echo "build-kernel: configuring"
 make $KMAKEFLAGS allnoconfig >/dev/null
 scripts/kconfig/merge_config.sh -m .config "${frags[@]}" >/dev/null

@@ -61,18 +61,18 @@ def self_test():
 TIMEOUT = {"xen": 1500, "hvm": 600}
 
 
-def qemu_cmd(role, mode, qmp):
+def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
     common = ["qemu-system-x86_64", "-accel", "tcg", "-nographic", "-no-reboot",
               "-qmp", f"unix:{qmp},server=on,wait=off"]
     if mode == "run":
         common += ["-serial", "mon:stdio"]
     else:
         common += ["-serial", "stdio", "-monitor", "none"]
-    append = f"xenras.role={role} xenras.mode={mode}"
+    append = f"xenras.role={suite or role} xenras.mode={mode}"
     if role == "xen":
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
-            "-smp", "2,maxcpus=4", "-m", "2048",
+            "-smp", f"2,maxcpus={maxcpus}", "-m", "2048",
             "-kernel", XEN,
             "-append", "console=com1 com1=115200 dom0_mem=1024M loglvl=all "
                        "guest_loglvl=all noreboot mce_verbosity=verbose",
@@ -114,11 +114,11 @@ class Qmp:
         return self.call("human-monitor-command", **{"command-line": line})
 
 
-def run_check(role, log_path, timeout, tag, scan):
-    qmp_path = os.path.join(BUILD, f"qmp-{role}.sock")
+def run_check(role, log_path, timeout, tag, scan, suite=None):
+    qmp_path = os.path.join(BUILD, f"qmp-{tag}.sock")
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
-    cmd = qemu_cmd(role, "check", qmp_path)
+    cmd = qemu_cmd(role, "check", qmp_path, suite, maxcpus=6 if suite else 4)
     t0 = time.time()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -127,6 +127,7 @@ def run_check(role, log_path, timeout, tag, scan):
     log.write("# " + " ".join(cmd) + "\n")
     state = "boot"
     tap = []
+    bench = []
     buf = b""
     booted_at = None
     end_rc = None
@@ -153,12 +154,20 @@ def run_check(role, log_path, timeout, tag, scan):
                     state = "done"
                     end_rc = line.split("rc=")[-1]
                 elif line.startswith("XENRAS-REQ "):
-                    req = line[len("XENRAS-REQ "):].strip()
+                    # One or more monitor commands, separated by " ; ".
                     if qmp is None:
                         qmp = Qmp(qmp_path)
-                    resp = qmp.hmp(req)
-                    log.write(f"# monitor: {req} -> {json.dumps(resp)}\n")
-                    print(f"{role}: monitor: {req}", flush=True)
+                    reqs = [r.strip() for r in line[len("XENRAS-REQ "):].split(" ; ") if r.strip()]
+                    for req in reqs:
+                        resp = qmp.hmp(req)
+                        log.write(f"# monitor: {req} -> {json.dumps(resp)}\n")
+                    if len(reqs) == 1:
+                        print(f"{role}: monitor: {reqs[0]}", flush=True)
+                    else:
+                        print(f"{role}: monitor: {len(reqs)} commands", flush=True)
+                elif line.startswith("BENCH "):
+                    bench.append(line[len("BENCH "):])
+                    print(f"{role}: {line}", flush=True)
                 elif state == "tap":
                     tap.append(line)
                     if re.match(r"^(not )?ok ", line):
@@ -175,6 +184,10 @@ def run_check(role, log_path, timeout, tag, scan):
     if scan:
         with open(log_path, errors="replace") as f:
             reports = sanitizer_reports(f.read().splitlines())
+    if bench:
+        os.makedirs(os.path.join(BUILD, "results"), exist_ok=True)
+        with open(os.path.join(BUILD, "results", f"{tag}.bench"), "w") as f:
+            f.write("\n".join(bench) + "\n")
     return evaluate(tag, tap, state, booted_at, end_rc, time.time() - t0, log_path, reports)
 
 
@@ -219,6 +232,7 @@ def main():
         return
     ap.add_argument("role", choices=["xen", "hvm"])
     ap.add_argument("--tag", help="name for logs and results (default: the role)")
+    ap.add_argument("--suite", help="run the selftests marked with this role instead (benchmarks)")
     ap.add_argument("--scan-sanitizers", action="store_true",
                     help="fail on any sanitizer/lockdep/kmemleak report in the guest log")
     ap.add_argument("--mode", choices=["check", "run"], default="check")
@@ -236,7 +250,7 @@ def main():
     tag = a.tag or a.role
     log = os.path.join(BUILD, "logs", f"{tag}-check.log")
     timeout = a.timeout or TIMEOUT[a.role] * (3 if a.scan_sanitizers else 1)
-    sys.exit(run_check(a.role, log, timeout, tag, a.scan_sanitizers))
+    sys.exit(run_check(a.role, log, timeout, tag, a.scan_sanitizers, a.suite))
 
 
 if __name__ == "__main__":

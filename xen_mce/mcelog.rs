@@ -458,7 +458,9 @@ impl MiscDevice for McelogDev {
         match cmd {
             bindings::XENRAS_MCE_GET_RECORD_LEN => put_user_int(arg, MCE_RECORD_LEN as i32),
             bindings::XENRAS_MCE_GET_LOG_LEN => {
-                put_user_int(arg, log.ring.lock().capacity() as i32)
+                // Never hold the ring's spinlock across a user copy.
+                let len = log.ring.lock().capacity();
+                put_user_int(arg, len as i32)
             }
             bindings::XENRAS_MCE_GETCLEAR_FLAGS => {
                 let f = log.ring.lock().getclear_flags();
