@@ -215,24 +215,13 @@ struct XenAcpiCpu {
 impl Drop for XenAcpiCpu {
     fn drop(&mut self) {
         // Notifications first, then give Linux its hotplug back.
-        self.handlers.truncate_all();
+        drop(core::mem::take(&mut self.handlers));
         for o in self.owned.iter() {
             if let Some(v) = o.native {
                 o.handle.set_native_hotplug(v);
             }
         }
         pr_info!("unloaded: Linux's ACPI processor hotplug restored\n");
-    }
-}
-
-/// `KVec` in 6.12 has no `clear`.
-trait TruncateAll {
-    fn truncate_all(&mut self);
-}
-
-impl<T> TruncateAll for KVec<T> {
-    fn truncate_all(&mut self) {
-        *self = KVec::new();
     }
 }
 
