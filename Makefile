@@ -18,7 +18,7 @@ MODULES := xen_mce xen_acpi_cpu xen_vcpu_hotplug
 
 .PHONY: all modules deps kernel xen initramfs check check-host check-build clippy fmt-check fuzz \
 	check-debug check-debug-xen check-debug-hvm \
-	check-qemu check-xen check-hvm run bench clean distclean fmt
+	check-qemu check-xen check-hvm check-hvm-legacy run bench clean distclean fmt
 
 all: modules
 
@@ -67,7 +67,11 @@ check-xen: xen initramfs
 check-hvm: initramfs
 	python3 scripts/qemu.py hvm --mode check
 
-check-qemu: check-xen check-hvm
+# The legacy PIIX4 CPU hotplug interface Xen HVM guests see (hot-add only).
+check-hvm-legacy: initramfs
+	python3 scripts/qemu.py hvm_legacy --mode check
+
+check-qemu: check-xen check-hvm check-hvm-legacy
 
 # Debug kernel tier: KASAN (HVM guest only: 6.12 has no KASAN for Xen PV),
 # lockdep, atomic-sleep, kmemleak, debugobjects, Rust debug assertions and
@@ -95,7 +99,7 @@ check: deps
 	rm -rf $(BUILD)/results
 	-$(MAKE) -k check-qemu
 	-$(MAKE) -k check-debug
-	@python3 scripts/summary.py xen hvm xen-debug hvm-debug
+	@python3 scripts/summary.py xen hvm hvm_legacy xen-debug hvm-debug
 
 # Benchmarks (not timed tests): MCE storms through xen_mce and through
 # upstream's C driver (kernel variant upstream-mce), CPU hot-add latency.

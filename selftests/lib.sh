@@ -17,3 +17,18 @@ diag() { echo "$*" | sed 's/^/    # /'; }
 # Ask the harness on the host to run a QEMU monitor command. The test then
 # waits for the effect itself (with a timeout); nothing is typed back.
 host_request() { echo "XENRAS-REQ $*"; sleep 1; }
+# Ask the harness to check what only the host sees, and fail the run if not:
+# host_check NAME ";;" MONITOR-COMMAND ";;" REGEX [";; absent"]
+# (MONITOR-COMMAND "qmp:<query>" matches the JSON of a QMP query instead).
+host_check() { echo "XENRAS-HOSTCHECK $*"; sleep 1; }
+# wait_for SECONDS command...: poll every 0.1 s until the command succeeds.
+wait_for() {
+	_t=$(($1 * 10))
+	shift
+	while [ "$_t" -gt 0 ]; do
+		"$@" && return 0
+		sleep 0.1
+		_t=$((_t - 1))
+	done
+	"$@"
+}

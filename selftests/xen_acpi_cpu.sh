@@ -7,17 +7,6 @@
 . /selftests/lib.sh
 plan 12
 R=/selftests/mcelog_read
-# wait_for SECONDS command...: poll until the command succeeds.
-wait_for() {
-	t=$1
-	shift
-	while [ "$t" -gt 0 ]; do
-		"$@" && return 0
-		sleep 1
-		t=$((t - 1))
-	done
-	"$@"
-}
 added() { dmesg | grep -q "xen_acpi_cpu: .*added to Xen as CPU $1 (APIC ID $2"; }
 
 # Kernel messages on the console while CPUs come and go (restored below).

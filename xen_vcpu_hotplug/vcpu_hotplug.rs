@@ -1,6 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
-//! xen_vcpu_hotplug: vCPU hot-add / hot-remove in an HVM guest through
-//! ACPI processor notifications. This version only checks where it runs.
+//! xen_vcpu_hotplug: vCPU hot-add and hot-remove in an HVM guest through
+//! ACPI processor notifications.
+//!
+//! `xl vcpu-set` (or QEMU's `device_add`/`device_del`) flips the CPU's bit
+//! in the device model's processor bitmap and raises a GPE; the DSDT
+//! notifies the processor object. This module handles that notification:
+//!
+//! - device/bus check with `_STA` present: APIC ID from `_MAT`, map a logical
+//!   CPU (`acpi_map_cpu`), register its device, online it (`auto_online`);
+//! - eject request: offline, unregister, unmap, `_EJ0`, `_OST`; a CPU that
+//!   cannot go offline is left running and `_OST` says "device busy".
+//!
+//! While loaded it owns processor hotplug (Linux's generic handler is
+//! switched off per processor object); at unload the CPUs it added are
+//! handed to the native ACPI processor driver and the native handler is
+//! switched back on, so a later eject goes through Linux's own path.
+//!
+//! Where an ACPI notify becomes a CPU: [`GuestCpus::event`] ->
+//! [`GuestCpus::hot_add`] / [`GuestCpus::hot_remove`].
 
 #[allow(missing_docs)]
 #[path = "../rust/xen_ras_core/src/lib.rs"]
@@ -9,11 +26,25 @@ pub mod xen_ras_core;
 #[path = "../rust/xenras/mod.rs"]
 pub mod xenras;
 
+use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::c_str;
 use kernel::prelude::*;
+use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
+use xen_ras_core::hotplug::{decide_guest, ost, Action, Sta, NOTIFY_EJECT_REQUEST};
+use xen_ras_core::mat;
+use xenras::acpi::{self, Handle, NotifyHandler, NotifyRegistration};
+use xenras::bindings;
+use xenras::cpu::{self, Cpu, HotplugDisabled};
+use xenras::sys;
 use xenras::xen;
 
 const VERSION: &str = "0.1.0";
 modinfo!(version, "0.1.0");
+module_param_bool!(
+    auto_online = true,
+    0o644,
+    "Bring a hot-added vCPU online at once (N: leave it offline for udev or the administrator)"
+);
 
 module! {
     type: XenVcpuHotplug,
@@ -23,16 +54,360 @@ module! {
     license: "GPL",
 }
 
-struct XenVcpuHotplug;
+/// A CPU this module mapped, and the processor object it came from.
+#[derive(Clone, Copy)]
+struct Added {
+    handle: Handle,
+    cpu: Cpu,
+    apic_id: u32,
+}
+
+/// The CPUs this module added; the lock also serialises notifications
+/// (ACPI's notify workqueue may run several at once).
+#[pin_data]
+struct GuestCpus {
+    #[pin]
+    added: Mutex<KVec<Option<Added>>>,
+}
+
+/// `_PXM`-less ACPI ID: the `Processor` statement's ID, else `_UID`, else
+/// the one in the `_MAT` entry.
+fn acpi_id(h: Handle, entry: &mat::LocalApic) -> u32 {
+    if h.object_type().ok() == Some(bindings::ACPI_TYPE_PROCESSOR) {
+        if let Ok(id) = h.processor_id() {
+            return id;
+        }
+    }
+    h.evaluate_integer(c_str!("_UID"))
+        .map(|u| u as u32)
+        .unwrap_or(entry.acpi_id)
+}
+
+/// `_STA`; none means present and enabled (ACPI 6.5, 6.3.7).
+fn sta(h: Handle) -> Sta {
+    Sta(h.evaluate_integer(c_str!("_STA")).map_or(0xf, |v| v as u32))
+}
+
+/// Reads `_MAT`; logs and returns the `_OST` code if it is missing or
+/// malformed.
+fn local_apic(h: Handle) -> core::result::Result<mat::LocalApic, u32> {
+    let buf = h.evaluate_buffer(c_str!("_MAT")).map_err(|e| {
+        pr_err!(
+            "{}: no usable _MAT ({:?}): cannot tell which APIC ID to map, not added\n",
+            h.path(),
+            e
+        );
+        ost::FAILURE
+    })?;
+    mat::parse(&buf).map_err(|e| {
+        pr_err!(
+            "{}: malformed _MAT {:?}: {:?}: not added\n",
+            h.path(),
+            &buf[..],
+            e
+        );
+        ost::FAILURE
+    })
+}
+
+impl GuestCpus {
+    /// Maps, registers and (with `auto_online`) onlines the CPU behind `h`.
+    /// Returns the `_OST` code.
+    fn hot_add(added: &mut KVec<Option<Added>>, h: Handle, e: &mat::LocalApic) -> u32 {
+        // A slot first, so that a mapped CPU is never left untracked.
+        let free = added.iter().position(|a| a.is_none());
+        if free.is_none() && added.push(None, GFP_KERNEL).is_err() {
+            pr_err!("{}: out of memory: CPU not added\n", h.path());
+            return ost::FAILURE;
+        }
+        let acpi = acpi_id(h, e);
+        let cpu = {
+            let hp = HotplugDisabled::new();
+            let cpu = match hp.map(h, e.apic_id, acpi) {
+                Ok(cpu) => cpu,
+                Err(err) => {
+                    pr_err!(
+                        "{}: cannot map APIC ID {} (ACPI ID {}) to a logical CPU: {:?} (not a possible CPU at boot, or none free): not added\n",
+                        h.path(),
+                        e.apic_id,
+                        acpi,
+                        err
+                    );
+                    return ost::FAILURE;
+                }
+            };
+            if let Err(err) = hp.register(cpu) {
+                let undone = hp.unmap(cpu);
+                pr_err!(
+                    "{}: CPU{} mapped but its device could not be registered: {:?}; unmapped again: {:?}\n",
+                    h.path(),
+                    cpu,
+                    err,
+                    undone
+                );
+                return ost::FAILURE;
+            }
+            cpu
+        };
+        let slot = free.unwrap_or(added.len() - 1);
+        added[slot] = Some(Added {
+            handle: h,
+            cpu,
+            apic_id: e.apic_id,
+        });
+        pr_info!(
+            "{}: CPU{} hot-added (APIC ID {}, ACPI ID {})\n",
+            h.path(),
+            cpu,
+            e.apic_id,
+            acpi
+        );
+        if auto_online.get() {
+            match cpu::bring_up(cpu) {
+                Ok(()) => pr_info!("CPU{} online\n", cpu),
+                // Present but offline is consistent: say so.
+                Err(err) => pr_err!(
+                    "CPU{}: bringing it online failed: {:?}: present but offline\n",
+                    cpu,
+                    err
+                ),
+            }
+        }
+        ost::SUCCESS
+    }
+
+    /// Offlines, unregisters and unmaps `added[i]`, then ejects it if
+    /// `eject`. Returns the `_OST` code; on failure the CPU keeps running.
+    fn hot_remove(added: &mut KVec<Option<Added>>, i: usize, event: u32, eject: bool) -> u32 {
+        let Some(a) = added[i] else {
+            return ost::FAILURE;
+        };
+        if eject {
+            a.handle.ost(event, ost::EJECT_IN_PROGRESS);
+        }
+        if cpu::online(a.cpu) {
+            if let Err(err) = cpu::take_down(a.cpu) {
+                pr_warn!(
+                    "{}: CPU{} cannot go offline ({:?}{}): eject refused, CPU left running\n",
+                    a.handle.path(),
+                    a.cpu,
+                    err,
+                    if cpu::num_online() == 1 {
+                        ", last online CPU"
+                    } else {
+                        ""
+                    }
+                );
+                return ost::DEVICE_BUSY;
+            }
+        }
+        {
+            let hp = HotplugDisabled::new();
+            // Brought back online by someone between the two steps.
+            if cpu::online(a.cpu) {
+                pr_warn!(
+                    "{}: CPU{} went online again during eject: refused, CPU left running\n",
+                    a.handle.path(),
+                    a.cpu
+                );
+                return ost::DEVICE_BUSY;
+            }
+            if let Err(err) = hp.unregister(a.cpu).and_then(|()| hp.unmap(a.cpu)) {
+                pr_err!(
+                    "{}: CPU{} offline but cannot be unmapped: {:?}: left offline\n",
+                    a.handle.path(),
+                    a.cpu,
+                    err
+                );
+                return ost::FAILURE;
+            }
+        }
+        added[i] = None;
+        if eject {
+            if let Err(err) = a.handle.eject() {
+                pr_err!(
+                    "{}: CPU{} removed from Linux but _EJ0 failed: {:?}: the platform still counts it\n",
+                    a.handle.path(),
+                    a.cpu,
+                    err
+                );
+                return ost::FAILURE;
+            }
+        }
+        pr_info!(
+            "{}: CPU{} (APIC ID {}) hot-removed{}\n",
+            a.handle.path(),
+            a.cpu,
+            a.apic_id,
+            if eject { "" } else { " (surprise removal)" }
+        );
+        ost::SUCCESS
+    }
+
+    /// Handles one notification (or, with a device check, the load-time
+    /// scan). Returns the `_OST` code.
+    fn event(added: &mut KVec<Option<Added>>, h: Handle, event: u32) -> u32 {
+        let sta = sta(h);
+        let owned = added.iter().position(|a| a.is_some_and(|a| a.handle == h));
+        let entry = match (sta.usable(), owned) {
+            (true, None) => match local_apic(h) {
+                Ok(e) => Some(e),
+                Err(code) => return code,
+            },
+            _ => None,
+        };
+        let mapped = entry.and_then(|e| cpu::by_apic_id(e.apic_id));
+        match decide_guest(event, sta, mapped.is_some(), owned.is_some()) {
+            Action::Add => match entry {
+                Some(e) => Self::hot_add(added, h, &e),
+                None => ost::FAILURE,
+            },
+            Action::Remove => match owned {
+                Some(i) => Self::hot_remove(added, i, event, event == NOTIFY_EJECT_REQUEST),
+                None => ost::FAILURE,
+            },
+            Action::Report(code) => {
+                if code == ost::EJECT_NOT_SUPPORTED {
+                    pr_warn!(
+                        "{}: eject refused: this CPU was not added by xen_vcpu_hotplug (boot CPU, or added by Linux's native handler): unload the module to eject it natively\n",
+                        h.path()
+                    );
+                } else if code == ost::UNRECOGNIZED_NOTIFY {
+                    pr_info!("{}: notification {:#x} ignored\n", h.path(), event);
+                } else if let Some(c) = mapped {
+                    pr_info!("{}: already present as CPU{}\n", h.path(), c);
+                }
+                code
+            }
+        }
+    }
+}
+
+impl NotifyHandler for GuestCpus {
+    fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) {
+        let code = {
+            let mut added = this.added.lock();
+            // A device Linux created for the object since we took over.
+            h.set_native_hotplug(false);
+            Self::event(&mut added, h, event)
+        };
+        h.ost(event, code);
+    }
+}
+
+/// A processor object taken out of Linux's generic ACPI hotplug while the
+/// module is loaded, and its flag to restore.
+struct Owned {
+    handle: Handle,
+    native: Option<bool>,
+}
+
+struct XenVcpuHotplug {
+    cpus: Arc<GuestCpus>,
+    handlers: KVec<NotifyRegistration<GuestCpus>>,
+    owned: KVec<Owned>,
+}
+
+impl Drop for XenVcpuHotplug {
+    fn drop(&mut self) {
+        // Notifications first, then give Linux its hotplug back, then let
+        // the native processor driver adopt the CPUs we added, so that its
+        // eject path offlines them before `_EJ0`.
+        drop(core::mem::take(&mut self.handlers));
+        for o in self.owned.iter() {
+            if let Some(v) = o.native {
+                o.handle.set_native_hotplug(v);
+            }
+        }
+        let added = core::mem::take(&mut *self.cpus.added.lock());
+        for a in added.iter().flatten() {
+            match a.handle.rescan() {
+                Ok(()) => pr_info!(
+                    "{}: CPU{} handed over to Linux's ACPI processor driver\n",
+                    a.handle.path(),
+                    a.cpu
+                ),
+                Err(e) => pr_err!(
+                    "{}: CPU{}: native ACPI scan failed ({:?}): eject it only after offlining it\n",
+                    a.handle.path(),
+                    a.cpu,
+                    e
+                ),
+            }
+        }
+        pr_info!("unloaded: Linux's ACPI processor hotplug restored\n");
+    }
+}
 
 impl kernel::Module for XenVcpuHotplug {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("version {}\n", VERSION);
-        if xen::pv_domain() {
-            pr_info!("running as a Xen PV domain (no ACPI CPU hotplug there), refusing to load\n");
+        if xen::pv_domain() || xen::initial_domain() {
+            pr_info!("running as a Xen PV domain or dom0 (vCPUs are not ACPI processors there), refusing to load\n");
             return Err(ENODEV);
         }
-        pr_info!("HVM/ACPI guest detected (xen_hvm={})\n", xen::hvm_domain());
-        Ok(XenVcpuHotplug)
+        if sys::acpi_disabled() {
+            pr_info!("ACPI is disabled, refusing to load\n");
+            return Err(ENODEV);
+        }
+        if !cpu::HOTPLUG_SUPPORTED {
+            pr_err!("kernel built without CONFIG_ACPI_HOTPLUG_CPU/CONFIG_HOTPLUG_CPU, refusing to load\n");
+            return Err(ENODEV);
+        }
+        let cpus = Arc::pin_init(
+            pin_init!(GuestCpus { added <- new_mutex!(KVec::new(), "xen_vcpu_hotplug::added") }),
+            GFP_KERNEL,
+        )?;
+        let mut handles = KVec::new();
+        let mut alloc_err = None;
+        acpi::for_each_processor(|h| {
+            if let Err(e) = handles.push(h, GFP_KERNEL) {
+                alloc_err = Some(e);
+            }
+        });
+        if let Some(e) = alloc_err {
+            return Err(e.into());
+        }
+        let mut this = XenVcpuHotplug {
+            cpus: cpus.clone(),
+            handlers: KVec::with_capacity(handles.len(), GFP_KERNEL)?,
+            owned: KVec::with_capacity(handles.len(), GFP_KERNEL)?,
+        };
+        for &h in handles.iter() {
+            this.owned.push(
+                Owned {
+                    handle: h,
+                    native: h.set_native_hotplug(false),
+                },
+                GFP_KERNEL,
+            )?;
+            match NotifyRegistration::new(h, cpus.clone()) {
+                Ok(r) => this.handlers.push(r, GFP_KERNEL)?,
+                Err(e) => pr_err!("{}: cannot install notify handler: {:?}\n", h.path(), e),
+            }
+        }
+        pr_info!("owning ACPI processor hotplug: Linux's generic handler is off for these objects until unload\n");
+        // vCPUs plugged in while nobody handled them (before load, or while
+        // the native handler failed).
+        let mut picked = 0;
+        for &h in handles.iter() {
+            let mut added = cpus.added.lock();
+            if sta(h).usable() {
+                if let Ok(e) = local_apic(h) {
+                    if cpu::by_apic_id(e.apic_id).is_none()
+                        && GuestCpus::hot_add(&mut added, h, &e) == ost::SUCCESS
+                    {
+                        picked += 1;
+                    }
+                }
+            }
+        }
+        pr_info!(
+            "handling {} processor objects, {} CPUs added at load, auto_online={}\n",
+            this.handlers.len(),
+            picked,
+            auto_online.get()
+        );
+        Ok(this)
     }
 }

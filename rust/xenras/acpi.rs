@@ -178,6 +178,34 @@ impl Handle {
         }
     }
 
+    /// The raw handle, for the other abstractions of this crate.
+    pub(crate) fn raw(&self) -> bindings::acpi_handle {
+        self.0
+    }
+
+    /// `_EJ0(1)`: asks the platform to remove the device. Fails if the
+    /// object has no `_EJ0` or the method fails.
+    pub fn eject(&self) -> Result {
+        // SAFETY: valid handle and a NUL-terminated method name.
+        status(unsafe {
+            bindings::acpi_execute_simple_method(self.0, c"_EJ0".as_ptr().cast_mut().cast(), 1)
+        })
+    }
+
+    /// Lets Linux's ACPI scan attach its drivers to this object again
+    /// (`acpi_bus_scan()` under `acpi_scan_lock`), as a device check does.
+    /// For a processor whose CPU is already registered, the native
+    /// processor driver binds to it without mapping it again.
+    pub fn rescan(&self) -> Result {
+        // SAFETY: the scan lock is exported for exactly this; valid handle.
+        unsafe {
+            bindings::acpi_scan_lock_acquire();
+            let r = kernel::error::to_result(bindings::acpi_bus_scan(self.0));
+            bindings::acpi_scan_lock_release();
+            r
+        }
+    }
+
     /// `_OST(source_event, status)`; firmware without `_OST` is fine.
     pub fn ost(&self, source_event: u32, status_code: u32) {
         // SAFETY: valid handle; a NULL status buffer is allowed.

@@ -7,6 +7,7 @@
  */
 #include <linux/acpi.h>
 #include <linux/capability.h>
+#include <linux/cpu.h>
 #include <linux/debugfs.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
@@ -17,6 +18,7 @@
 #include <linux/wait.h>
 #include <acpi/processor.h>
 #include <asm/mce.h>
+#include <asm/xen/hypervisor.h>
 #include <xen/events.h>
 #include <xen/interface/platform.h>
 #include <xen/interface/xen-mca.h>

@@ -13,6 +13,7 @@
 
 pub mod acpi;
 pub mod bindings;
+pub mod cpu;
 pub mod debugfs;
 pub mod miscdevice;
 pub mod param;

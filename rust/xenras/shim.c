@@ -4,8 +4,11 @@
  * directory has a one-line shim.c that includes this file.
  */
 #include <linux/acpi.h>
+#include <linux/cpumask.h>
 #include <linux/poll.h>
 #include <xen/xen.h>
+#include <asm/apicdef.h>
+#include <asm/smp.h>
 #include <asm/xen/hypercall.h>
 #include "shim.h"
 
@@ -44,4 +47,32 @@ int xenras_hypervisor_platform_op(struct xen_platform_op *op)
 void xenras_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)
 {
 	poll_wait(file, wq, pt);
+}
+
+unsigned int xenras_nr_cpu_ids(void)
+{
+	return nr_cpu_ids;
+}
+
+bool xenras_cpu_present(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids && cpu_present(cpu);
+}
+
+bool xenras_cpu_online(unsigned int cpu)
+{
+	return cpu < nr_cpu_ids && cpu_online(cpu);
+}
+
+unsigned int xenras_num_online_cpus(void)
+{
+	return num_online_cpus();
+}
+
+/* BAD_APICID for a CPU that is not present. */
+u32 xenras_cpu_apic_id(unsigned int cpu)
+{
+	if (cpu >= nr_cpu_ids || !cpu_present(cpu))
+		return BAD_APICID;
+	return cpu_physical_id(cpu);
 }

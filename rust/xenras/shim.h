@@ -18,6 +18,11 @@ bool xenras_xen_hvm_domain(void);
 bool xenras_acpi_disabled(void);
 int xenras_hypervisor_mca(struct xen_mc *mc);
 int xenras_hypervisor_platform_op(struct xen_platform_op *op);
+unsigned int xenras_nr_cpu_ids(void);
+bool xenras_cpu_present(unsigned int cpu);
+bool xenras_cpu_online(unsigned int cpu);
+unsigned int xenras_num_online_cpus(void);
+u32 xenras_cpu_apic_id(unsigned int cpu);
 void xenras_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
 
 #endif

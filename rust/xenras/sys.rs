@@ -68,3 +68,9 @@ pub fn mce_log(m: &Mce) {
     // SAFETY: `c` is a valid `struct mce`; `mce_log` copies it.
     unsafe { bindings::mce_log(&mut c) };
 }
+
+/// Whether the kernel runs without ACPI (`acpi=off`, or no tables).
+pub fn acpi_disabled() -> bool {
+    // SAFETY: reads a boot-time flag; no preconditions.
+    unsafe { bindings::xenras_acpi_disabled() }
+}

@@ -23,6 +23,8 @@ pub mod ost {
     pub const DEVICE_IN_USE: u32 = 0x81;
     /// Eject: device busy.
     pub const DEVICE_BUSY: u32 = 0x82;
+    /// Eject: in progress (sent before the device goes offline).
+    pub const EJECT_IN_PROGRESS: u32 = 0x84;
     /// Insert: driver load failure.
     pub const DRIVER_LOAD_FAILURE: u32 = 0x81;
     /// Insert: not supported.
@@ -80,6 +82,18 @@ pub fn decide(flavor: Flavor, notify: u32, sta: Sta, present: bool) -> Action {
     }
 }
 
+/// The guest handler's decision: [`decide`] for [`Flavor::Guest`], where
+/// `mapped` says a logical CPU has this processor's APIC ID and `owned` that
+/// this handler mapped it. Only owned CPUs are removed: a CPU mapped at boot
+/// or by Linux's native handler has the native processor driver's state
+/// attached, which only the native eject path can take down.
+pub fn decide_guest(notify: u32, sta: Sta, mapped: bool, owned: bool) -> Action {
+    match decide(Flavor::Guest, notify, sta, mapped || owned) {
+        Action::Remove if !owned => Action::Report(ost::EJECT_NOT_SUPPORTED),
+        a => a,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -128,11 +142,58 @@ mod tests {
             ),
         ];
         for (f, n, s, p, want) in rows {
+            if f == Guest {
+                // Owned CPUs take the same decisions.
+                assert_eq!(
+                    decide_guest(n, s, p, p),
+                    want,
+                    "guest notify={n} sta={s:?} present={p}"
+                );
+            }
             assert_eq!(
                 decide(f, n, s, p),
                 want,
                 "{f:?} notify={n} sta={s:?} present={p}"
             );
         }
+    }
+
+    #[test]
+    fn guest_never_removes_what_it_did_not_add() {
+        let on = Sta(0xf);
+        let off = Sta(0);
+        // Boot or natively added CPU: eject and surprise removal are refused.
+        assert_eq!(
+            decide_guest(NOTIFY_EJECT_REQUEST, on, true, false),
+            Report(ost::EJECT_NOT_SUPPORTED)
+        );
+        assert_eq!(
+            decide_guest(NOTIFY_DEVICE_CHECK, off, true, false),
+            Report(ost::EJECT_NOT_SUPPORTED)
+        );
+        // Already present (mapped by anyone): a repeated device check is a no-op.
+        assert_eq!(
+            decide_guest(NOTIFY_DEVICE_CHECK, on, true, false),
+            Report(ost::SUCCESS)
+        );
+        assert_eq!(
+            decide_guest(NOTIFY_BUS_CHECK, on, true, true),
+            Report(ost::SUCCESS)
+        );
+        // Eject of a CPU that is already gone.
+        assert_eq!(
+            decide_guest(NOTIFY_EJECT_REQUEST, off, false, false),
+            Report(ost::SUCCESS)
+        );
+        // Burst: device check while absent, nothing mapped.
+        assert_eq!(
+            decide_guest(NOTIFY_DEVICE_CHECK, off, false, false),
+            Report(ost::SUCCESS)
+        );
+        // Unknown notification.
+        assert_eq!(
+            decide_guest(0x80, on, false, false),
+            Report(ost::UNRECOGNIZED_NOTIFY)
+        );
     }
 }

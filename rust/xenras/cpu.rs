@@ -1,0 +1,165 @@
+// SPDX-License-Identifier: GPL-2.0
+//! Logical CPUs for ACPI processor hotplug: map an APIC ID to a logical CPU,
+//! register and unregister its device, bring it up and down.
+//!
+//! The same steps as the native ACPI processor driver
+//! (`acpi_processor_hotadd_init()`, `acpi_processor_post_eject()`), with the
+//! pieces a module may call: `cpu_maps_update_begin()` and
+//! `cpus_write_lock()` are not exported, so mapping and unmapping run under
+//! [`HotplugDisabled`] instead, which keeps `cpu_up()`/`cpu_down()` (sysfs
+//! `online`, other drivers) from running in between, as Xen's own
+//! `drivers/xen/cpu_hotplug.c` relies on the same register calls.
+
+use super::acpi::Handle;
+use super::bindings;
+use kernel::error::{code::*, to_result, Result};
+
+/// A logical CPU number.
+pub type Cpu = u32;
+
+/// Whether this kernel can map hot-added processors (`CONFIG_ACPI_HOTPLUG_CPU`
+/// and `CONFIG_HOTPLUG_CPU`).
+pub const HOTPLUG_SUPPORTED: bool = cfg!(CONFIG_ACPI_HOTPLUG_CPU) && cfg!(CONFIG_HOTPLUG_CPU);
+
+/// `nr_cpu_ids`: logical CPU numbers are below this.
+pub fn nr_cpu_ids() -> u32 {
+    // SAFETY: reads a boot-time constant.
+    unsafe { bindings::xenras_nr_cpu_ids() }
+}
+
+/// Whether `cpu` is present (mapped to a processor).
+pub fn present(cpu: Cpu) -> bool {
+    // SAFETY: the shim range-checks `cpu`.
+    unsafe { bindings::xenras_cpu_present(cpu) }
+}
+
+/// Whether `cpu` is online.
+pub fn online(cpu: Cpu) -> bool {
+    // SAFETY: the shim range-checks `cpu`.
+    unsafe { bindings::xenras_cpu_online(cpu) }
+}
+
+/// The number of online CPUs.
+pub fn num_online() -> u32 {
+    // SAFETY: no preconditions.
+    unsafe { bindings::xenras_num_online_cpus() }
+}
+
+/// The present logical CPU with `apic_id`, if any.
+pub fn by_apic_id(apic_id: u32) -> Option<Cpu> {
+    (0..nr_cpu_ids()).find(|&c| {
+        // SAFETY: `c < nr_cpu_ids`; the shim returns `BAD_APICID` for CPUs
+        // that are not present.
+        present(c) && unsafe { bindings::xenras_cpu_apic_id(c) } == apic_id
+    })
+}
+
+/// Whether Linux has a registered device for `cpu` (`/sys/devices/system/cpu/cpuN`).
+pub fn registered(cpu: Cpu) -> bool {
+    // SAFETY: `get_cpu_device` range-checks and returns NULL for none.
+    !unsafe { bindings::get_cpu_device(cpu) }.is_null()
+}
+
+/// Keeps CPU hotplug operations (`cpu_up`/`cpu_down`) out while held: they
+/// fail with `-EBUSY` instead of running concurrently.
+pub struct HotplugDisabled(());
+
+impl HotplugDisabled {
+    /// `cpu_hotplug_disable()`; waits for a running operation to finish.
+    pub fn new() -> Self {
+        // SAFETY: balanced by `drop`.
+        unsafe { bindings::cpu_hotplug_disable() };
+        Self(())
+    }
+
+    /// Maps `apic_id` (with `acpi_id`) to a logical CPU and marks it present
+    /// (`acpi_map_cpu()`; also sets the CPU's NUMA node from `_PXM` and
+    /// evaluates `_PDC`/`_OSC`). Fails if the APIC ID was not enumerated at
+    /// boot (no possible CPU for it) or no logical CPU is free.
+    pub fn map(&self, handle: Handle, apic_id: u32, acpi_id: u32) -> Result<Cpu> {
+        #[cfg(CONFIG_ACPI_HOTPLUG_CPU)]
+        {
+            let mut cpu: core::ffi::c_int = -1;
+            // SAFETY: valid handle; `cpu` is written on success; hotplug is
+            // disabled (`&self`), standing in for the CPU maps lock.
+            to_result(unsafe { bindings::acpi_map_cpu(handle.raw(), apic_id, acpi_id, &mut cpu) })?;
+            Cpu::try_from(cpu).map_err(|_| EINVAL)
+        }
+        #[cfg(not(CONFIG_ACPI_HOTPLUG_CPU))]
+        {
+            let _ = (handle, apic_id, acpi_id);
+            Err(ENODEV)
+        }
+    }
+
+    /// Undoes [`Self::map`] for an offline, unregistered `cpu`.
+    pub fn unmap(&self, cpu: Cpu) -> Result {
+        if online(cpu) || registered(cpu) {
+            return Err(EBUSY);
+        }
+        #[cfg(CONFIG_ACPI_HOTPLUG_CPU)]
+        // SAFETY: `cpu` is offline and has no device; hotplug is disabled.
+        to_result(unsafe { bindings::acpi_unmap_cpu(cpu as _) })?;
+        Ok(())
+    }
+
+    /// Registers the device of a present `cpu` (`arch_register_cpu()`,
+    /// reached through Xen's exported wrapper, which exists in every kernel
+    /// built with `CONFIG_XEN`). Checked afterwards: the wrapper returns
+    /// nothing.
+    pub fn register(&self, cpu: Cpu) -> Result {
+        if !present(cpu) {
+            return Err(EINVAL);
+        }
+        if registered(cpu) {
+            return Err(EEXIST);
+        }
+        // SAFETY: `cpu` is present and has no device yet.
+        unsafe { bindings::xen_arch_register_cpu(cpu as _) };
+        if registered(cpu) {
+            Ok(())
+        } else {
+            Err(ENOMEM)
+        }
+    }
+
+    /// Unregisters the device of an offline `cpu`.
+    pub fn unregister(&self, cpu: Cpu) -> Result {
+        if online(cpu) {
+            return Err(EBUSY);
+        }
+        if registered(cpu) {
+            // SAFETY: the device was registered and the CPU is offline; no
+            // hotplug operation can bring it up while `self` is held.
+            unsafe { bindings::xen_arch_unregister_cpu(cpu as _) };
+        }
+        Ok(())
+    }
+}
+
+impl Default for HotplugDisabled {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Drop for HotplugDisabled {
+    fn drop(&mut self) {
+        // SAFETY: paired with `new`.
+        unsafe { bindings::cpu_hotplug_enable() };
+    }
+}
+
+/// Brings `cpu` online (`add_cpu()`: the device-online path, with its
+/// uevent, as a write to `/sys/devices/system/cpu/cpuN/online` does).
+pub fn bring_up(cpu: Cpu) -> Result {
+    // SAFETY: `add_cpu` checks the CPU number and state itself.
+    to_result(unsafe { bindings::add_cpu(cpu) })
+}
+
+/// Takes `cpu` offline (`remove_cpu()`); fails for the last online CPU or
+/// when something vetoes it.
+pub fn take_down(cpu: Cpu) -> Result {
+    // SAFETY: `remove_cpu` checks the CPU number and state itself.
+    to_result(unsafe { bindings::remove_cpu(cpu) })
+}
