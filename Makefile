@@ -18,7 +18,7 @@ MODULES := xen_mce xen_acpi_cpu xen_vcpu_hotplug
 
 .PHONY: all modules deps kernel xen initramfs check check-host check-build clippy fmt-check fuzz \
 	check-debug check-debug-xen check-debug-hvm \
-	check-qemu check-xen check-hvm check-hvm-legacy run bench clean distclean fmt
+	check-qemu check-xen check-hvm check-hvm-legacy bench-vcpu run bench clean distclean fmt
 
 all: modules
 
@@ -108,6 +108,19 @@ bench: xen initramfs
 	-python3 scripts/qemu.py xen --suite bench-xen_mce --tag bench-xen_mce --timeout 2400
 	-XENRAS_KDIR=$(BUILD)/upstream-mce/linux-source-6.12 python3 scripts/qemu.py xen \
 		--suite bench-upstream --tag bench-upstream --timeout 2400
+	$(MAKE) bench-vcpu
+
+# vCPU hot-add/remove latency: xen_vcpu_hotplug vs Linux's native handler,
+# same guest kernel, alternating boots (one sample each: QEMU 7.2 under TCG
+# cannot re-add a CPU after an unplug).
+BENCH_REPS ?= 5
+bench-vcpu: initramfs
+	rm -f $(BUILD)/results/bench-vcpu-*.bench
+	for i in $$(seq $(BENCH_REPS)); do \
+		for d in native module; do \
+			python3 scripts/qemu.py hvm --suite bench-vcpu-$$d --tag bench-vcpu-$$d-$$i --timeout 300 || exit 1; \
+		done; \
+	done
 	@python3 scripts/bench_table.py
 
 # Longer property-based fuzzing of the parsers (bounded runs are in check-host).

@@ -2,6 +2,7 @@
 """Print the benchmark table from build/results/*.bench (make bench)."""
 import glob
 import os
+import statistics
 
 BUILD = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build")
 rows = []
@@ -20,3 +21,20 @@ print(f"{'cpus':>4} {'present in Xen ms':>18} {'online ms':>10}")
 for kind, r in rows:
     if kind == "cpu_hotadd":
         print(f"{r['cpus']:>4} {r['present_ms']:>18} {r['online_ms']:>10}")
+
+vcpu = {}
+for kind, r in rows:
+    if kind == "vcpu" and r.get("result") == "ok":
+        vcpu.setdefault((r["op"], r["cpus"], r["driver"]), []).append(int(r["ms"]))
+if vcpu:
+    print()
+    print("vCPU hotplug in the HVM guest, device_add -> online and running a task /")
+    print("device_del -> gone; median [min-max] ms over n boots (TCG, 2 host cores)")
+    print(f"{'op':4} {'vcpus':>5} {'xen_vcpu_hotplug':>22} {'native (+udev-style online)':>28}")
+    for op in ("add", "del"):
+        for n in ("1", "3"):
+            cells = []
+            for d in ("module", "native"):
+                v = vcpu.get((op, n, d), [])
+                cells.append(f"{statistics.median(v):.0f} [{min(v)}-{max(v)}] n={len(v)}" if v else "-")
+            print(f"{op:4} {n:>5} {cells[0]:>22} {cells[1]:>28}")
