@@ -56,7 +56,7 @@ initramfs: modules
 	@bash scripts/build-initramfs.sh
 
 check-host:
-	cargo test --workspace --locked
+	python3 scripts/host_tests.py
 	python3 scripts/qemu.py --self-test
 
 check-build: clippy modules fmt-check
@@ -94,9 +94,9 @@ check-debug: check-debug-xen check-debug-hvm
 
 # Every tier, in order; the exit code says pass or fail.
 check: deps
+	rm -rf $(BUILD)/results
 	$(MAKE) check-host
 	$(MAKE) check-build
-	rm -rf $(BUILD)/results
 	-$(MAKE) -k check-qemu
 	-$(MAKE) -k check-debug
 	@python3 scripts/summary.py xen hvm hvm_legacy xen-debug hvm-debug
@@ -127,7 +127,8 @@ bench-vcpu: initramfs
 FUZZ_CASES ?= 200000
 fuzz:
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --locked --test fuzz -- --nocapture
-	@echo "fuzz: $(FUZZ_CASES) cases per target"
+	@t=$$(cargo test --release --locked --test fuzz -- --list 2>/dev/null | grep -c ': test$$'); \
+	echo "fuzz: $$t tests x $(FUZZ_CASES) cases (+$(FUZZ_CASES) for the second parser of the outcome test) = $$(( (t + 1) * $(FUZZ_CASES) )) executions; outcome coverage above"
 
 run: deps xen initramfs
 	python3 scripts/qemu.py xen --mode run

@@ -13,6 +13,9 @@ out=${XENRAS_INITRD:-$XENRAS_BUILD/initramfs.cpio.gz}
 root="${out%.cpio.gz}.d"
 rm -rf "$root"
 mkdir -p "$root"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,run,etc,root,lib/xenras,selftests,var/lib/rasdaemon,var/log}
+# An unprivileged user for the misuse selftests (su nobody).
+printf 'root:x:0:0:root:/root:/bin/sh\nnobody:x:65534:65534:nobody:/nonexistent:/bin/sh\n' >"$root/etc/passwd"
+printf 'root:x:0:\nnogroup:x:65534:\n' >"$root/etc/group"
 
 cp /bin/busybox "$root/bin/busybox"
 for app in $("$root/bin/busybox" --list); do

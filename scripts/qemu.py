@@ -155,6 +155,7 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     tap = []
     bench = []
     hostchecks = []
+    metrics = {}
     buf = b""
     booted_at = None
     end_rc = None
@@ -208,6 +209,10 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
                         hostchecks.append((line.split(";;")[0][len("XENRAS-HOSTCHECK "):].strip()
                                            + f" (monitor connection lost: {e})", "not ok"))
                     print(f"{role}: host check: {hostchecks[-1][1]} - {hostchecks[-1][0]}", flush=True)
+                elif line.startswith("XENRAS-METRIC "):
+                    for kv in line.split()[1:]:
+                        k, _, v = kv.partition("=")
+                        metrics[k] = metrics.get(k, 0) + int(v)
                 elif line.startswith("BENCH "):
                     bench.append(line[len("BENCH "):])
                     print(f"{role}: {line}", flush=True)
@@ -239,7 +244,7 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
         with open(os.path.join(BUILD, "results", f"{tag}.bench"), "w") as f:
             f.write("\n".join(bench) + "\n")
     return evaluate(tag, tap, state, booted_at, end_rc, time.time() - t0, log_path, reports,
-                    hostchecks)
+                    hostchecks, metrics)
 
 
 def host_check(qmp, spec, log):
@@ -260,7 +265,8 @@ def host_check(qmp, spec, log):
     return name, "ok" if ok else "not ok"
 
 
-def evaluate(role, tap, state, booted_at, end_rc, elapsed, log_path, reports=(), hostchecks=()):
+def evaluate(role, tap, state, booted_at, end_rc, elapsed, log_path, reports=(), hostchecks=(),
+             metrics=None):
     errors = []
     for name, res in hostchecks:
         if res != "ok":
@@ -279,20 +285,22 @@ def evaluate(role, tap, state, booted_at, end_rc, elapsed, log_path, reports=(),
     elif plan is not None and plan != len(top):
         errors.append(f"TAP plan says {plan} selftests, {len(top)} ran")
     failed_top = [l for l in top if l.startswith("not ok")]
-    passed = sum(1 for c in cases if c.startswith("ok")) + sum(1 for _, r in hostchecks if r == "ok")
+    skipped = sum(1 for c in cases if c.startswith("ok") and "# SKIP" in c)
+    passed = sum(1 for c in cases if c.startswith("ok")) - skipped + sum(1 for _, r in hostchecks if r == "ok")
     failed = sum(1 for c in cases if c.startswith("not ok")) + sum(1 for _, r in hostchecks if r != "ok")
     if failed_top:
         errors.append("failed: " + ", ".join(failed_top))
     res = {"role": role, "selftests": len(top), "cases_passed": passed, "cases_failed": failed,
+           "cases_skipped": skipped,
            "sanitizer_reports": len(reports),
            "boot_seconds": booted_at, "elapsed": round(elapsed, 1), "errors": errors,
-           "log": log_path, "ok": not errors}
+           "log": log_path, "ok": not errors, "metrics": metrics or {}}
     os.makedirs(os.path.join(BUILD, "results"), exist_ok=True)
     with open(os.path.join(BUILD, "results", f"{role}.json"), "w") as f:
         json.dump(res, f, indent=1)
     for e in errors:
         print(f"{role}: ERROR: {e}", flush=True)
-    print(f"{role}: {len(top)} selftests, {passed} cases passed, {failed} failed, "
+    print(f"{role}: {len(top)} selftests, {passed} cases passed, {failed} failed, {skipped} skipped, "
           f"{elapsed:.0f} s (log: {log_path})", flush=True)
     return 0 if not errors else 1
 

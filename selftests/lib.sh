@@ -32,3 +32,8 @@ wait_for() {
 	done
 	"$@"
 }
+# metric KEY=VALUE...: figures for the summary table (soak cycles, fault
+# injections); the harness adds them up per machine.
+metric() { echo "XENRAS-METRIC $*"; }
+# unreclaimable slab, kB
+slab_kb() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }

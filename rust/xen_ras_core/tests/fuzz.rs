@@ -34,8 +34,18 @@ fn mcinfo_blob() -> impl Strategy<Value = Vec<u8>> {
         })
 }
 
+/// Cases per target: `PROPTEST_CASES`, else 4096.
+fn cases() -> u32 {
+    std::env::var("PROPTEST_CASES")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4096)
+}
+
 proptest! {
-    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+    // 4096 cases per target in `cargo test`; `make fuzz FUZZ_CASES=N` sets
+    // PROPTEST_CASES for longer runs.
+    #![proptest_config(ProptestConfig { cases: cases(), ..ProptestConfig::default() })]
 
     #[test]
     fn mcinfo_walk_is_total_and_bounded(buf in mcinfo_blob()) {
@@ -115,7 +125,7 @@ proptest! {
             }
             fn ack(&mut self, c: Class, id: u64) -> Result<(), i32> {
                 self.acks += 1;
-                if self.fail_every != 0 && self.acks % self.fail_every == 0 {
+                if self.fail_every != 0 && self.acks.is_multiple_of(self.fail_every) {
                     return Err(-5);
                 }
                 assert_eq!(self.q[c as usize].pop_front().unwrap().0, id);
@@ -160,5 +170,110 @@ proptest! {
         }
         prop_assert_eq!(&got, &want);
         prop_assert_eq!(s.0.getclear_flags(), 0);
+    }
+}
+
+/// What the fuzzing reached: every outcome of each parser (each error
+/// variant, each accepted form) must come up, or the generators have gone
+/// blind. `make fuzz` prints the histograms (`--nocapture`).
+#[test]
+fn every_parser_outcome_is_reached() {
+    use proptest::test_runner::{Config, TestRunner};
+    use std::collections::BTreeMap;
+    use xen_ras_core::mcinfo::ParseError as P;
+
+    // A runner counts its cases across runs: one per parser.
+    let runner = || {
+        TestRunner::new(Config {
+            cases: cases(),
+            ..Config::default()
+        })
+    };
+    let mcinfo = std::cell::RefCell::new(BTreeMap::<&str, u64>::new());
+    runner()
+        .run(&mcinfo_blob(), |buf| {
+            let outcome = match McInfo::new(&buf) {
+                Err(e) => Err(e),
+                Ok(mi) => mi.entries().find_map(Result::err).map_or(Ok(()), Err),
+            };
+            let key = match outcome {
+                Ok(()) => "ok",
+                Err(P::Truncated { .. }) => "Truncated",
+                Err(P::TooManyEntries { .. }) => "TooManyEntries",
+                Err(P::EntryTooSmall { .. }) => "EntryTooSmall",
+                Err(P::EntryPastEnd { .. }) => "EntryPastEnd",
+                Err(P::EntryShorterThanType { .. }) => "EntryShorterThanType",
+            };
+            *mcinfo.borrow_mut().entry(key).or_default() += 1;
+            Ok(())
+        })
+        .unwrap();
+
+    // _MAT: mostly well-formed entries of both types with damage.
+    let mat_blob = (
+        prop_oneof![Just(0u8), Just(9u8), Just(1u8), any::<u8>()],
+        prop_oneof![Just(8u8), Just(16u8), any::<u8>()],
+        any::<u32>(),
+        0usize..20,
+        prop::collection::vec(any::<u8>(), 16),
+    )
+        .prop_map(|(kind, len, flags, cut, mut b)| {
+            b[0] = kind;
+            b[1] = len;
+            let at = if kind == 9 { 8 } else { 4 };
+            b[at..at + 4].copy_from_slice(&flags.to_le_bytes());
+            b.truncate(cut);
+            b
+        });
+    let mat = std::cell::RefCell::new(BTreeMap::<&str, u64>::new());
+    runner()
+        .run(&mat_blob, |buf| {
+            let key = match mat::parse(&buf) {
+                Ok(e) if e.kind == 0 => "ok local APIC",
+                Ok(_) => "ok local x2APIC",
+                Err(mat::MatError::Short { .. }) => "Short",
+                Err(mat::MatError::WrongType { .. }) => "WrongType",
+                Err(mat::MatError::BadLength { .. }) => "BadLength",
+                Err(mat::MatError::Disabled { .. }) => "Disabled",
+            };
+            *mat.borrow_mut().entry(key).or_default() += 1;
+            Ok(())
+        })
+        .unwrap();
+
+    let (mcinfo, mat) = (mcinfo.into_inner(), mat.into_inner());
+    println!(
+        "fuzz coverage: mc_info outcomes over {} cases: {mcinfo:?}",
+        cases()
+    );
+    println!(
+        "fuzz coverage: _MAT outcomes over {} cases: {mat:?}",
+        cases()
+    );
+    for k in [
+        "ok",
+        "Truncated",
+        "TooManyEntries",
+        "EntryTooSmall",
+        "EntryPastEnd",
+        "EntryShorterThanType",
+    ] {
+        assert!(
+            mcinfo.contains_key(k),
+            "mc_info outcome {k} never reached: {mcinfo:?}"
+        );
+    }
+    for k in [
+        "ok local APIC",
+        "ok local x2APIC",
+        "Short",
+        "WrongType",
+        "BadLength",
+        "Disabled",
+    ] {
+        assert!(
+            mat.contains_key(k),
+            "_MAT outcome {k} never reached: {mat:?}"
+        );
     }
 }

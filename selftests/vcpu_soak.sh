@@ -1,0 +1,32 @@
+#!/bin/sh
+# roles: hvm
+# Soak: 100 load/unload cycles of xen_vcpu_hotplug while hotplug events flow
+# (after vcpu_hotplug.sh: an eject request for a CPU the module did not add,
+# refused, at cycle 30; at cycle 70, with the module unloaded, the native
+# handler ejects another). Unreclaimable slab must stay flat; the debug tier
+# adds kmemleak and the sanitizers.
+. /selftests/lib.sh
+plan 3
+N=100
+S=/sys/devices/system/cpu
+s0=$(slab_kb)
+r=0 i=0
+while [ $i -lt $N ]; do
+	insmod /lib/xenras/xen_vcpu_hotplug.ko || r=1
+	if [ $i = 30 ]; then
+		n0=$(dmesg | grep -c 'eject refused: this CPU was not added')
+		echo "XENRAS-REQ device_del vcpu3"
+		wait_for 20 sh -c "[ \$(dmesg | grep -c 'eject refused: this CPU was not added') -gt $n0 ]" || r=1
+	fi
+	rmmod xen_vcpu_hotplug || r=1
+	[ $i = 70 ] && echo "XENRAS-REQ device_del vcpu4" && wait_for 20 test ! -e $S/cpu4
+	i=$((i + 1))
+done
+check "$N load/unload cycles with hotplug events" [ $r = 0 ]
+metric soak_cycles=$N
+check "CPU3 (eject refused while loaded) still online, CPU4 ejected natively" \
+	sh -c "grep -q 1 $S/cpu3/online && [ ! -e $S/cpu4 ]"
+s1=$(slab_kb)
+diag "unreclaimable slab: $s0 kB before, $s1 kB after $N cycles"
+check "unreclaimable slab flat: $s0 -> $s1 kB (tolerance 256 kB)" [ $((s1 - s0)) -lt 256 ]
+[ -z "$FAILED" ]
