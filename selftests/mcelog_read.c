@@ -134,6 +134,10 @@ int main(int argc, char **argv)
 			       now() - t0);
 		}
 		total += n / reclen;
+		/* For the benchmark: when (CLOCK_MONOTONIC, as ftrace's "mono"
+		 * clock) a read returned records. */
+		if (n > 0)
+			printf("read mono=%.6f n=%d\n", now(), (int)(n / reclen));
 	} while (total < min && now() - t0 < wait);
 	printf("records=%d\n", total);
 	return total >= min ? 0 : 3;
