@@ -35,5 +35,9 @@ wait_for() {
 # metric KEY=VALUE...: figures for the summary table (soak cycles, fault
 # injections); the harness adds them up per machine.
 metric() { echo "XENRAS-METRIC $*"; }
-# unreclaimable slab, kB
-slab_kb() { awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo; }
+# unreclaimable slab, kB, after shrinking every cache (which also empties
+# KASAN's quarantine of freed objects on the debug kernel)
+slab_kb() {
+	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null
+	awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo
+}
