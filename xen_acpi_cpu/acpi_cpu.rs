@@ -10,7 +10,8 @@
 //! requests are refused with `_OST` "eject not supported".
 //!
 //! Where an ACPI notify becomes a hypercall: [`HostCpus::event`] ->
-//! [`HostCpus::hot_add`] -> `xen::cpu_hotadd`.
+//! `xen_ras_core::hostcpu::host_event` (the decisions, host-tested) ->
+//! [`Object::hotadd`] -> `xen::cpu_hotadd`.
 
 #[allow(missing_docs)]
 #[path = "../rust/xen_ras_core/src/lib.rs"]
@@ -23,7 +24,8 @@ use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
-use xen_ras_core::hotplug::{decide, ost, Action, Flavor, Sta, NOTIFY_EJECT_REQUEST};
+use xen_ras_core::hostcpu::{self, HostCpuOps, MatFailure, Outcome, PxmSource};
+use xen_ras_core::hotplug::{ost, Sta, NOTIFY_DEVICE_CHECK};
 use xen_ras_core::mat;
 use xenras::acpi::{self, Handle, NotifyHandler, NotifyRegistration};
 use xenras::bindings;
@@ -60,129 +62,138 @@ fn xen_cpu_by_apic(apic_id: u32) -> Option<xen::Pcpu> {
         .find(|p| !p.invalid() && p.apic_id == apic_id)
 }
 
-/// `_PXM` of `h` or of its nearest ancestor that has one.
-fn proximity(h: Handle) -> Option<u32> {
-    let mut cur = Some(h);
-    while let Some(o) = cur {
-        if let Ok(p) = o.evaluate_integer(c_str!("_PXM")) {
-            return Some(p as u32);
-        }
-        cur = o.parent();
-    }
-    None
-}
+/// One processor object, as the core crate's hot-add logic sees it.
+struct Object(Handle);
 
-/// The processor's ACPI ID: the `Processor` statement's ID, or `_UID` of an
-/// `ACPI0007` device, or else the one in its `_MAT` entry.
-fn acpi_id(h: Handle, entry: &mat::LocalApic) -> u32 {
-    if h.object_type().ok() == Some(bindings::ACPI_TYPE_PROCESSOR) {
-        if let Ok(id) = h.processor_id() {
-            return id;
-        }
+impl HostCpuOps for Object {
+    type Err = Error;
+
+    fn sta(&mut self) -> Sta {
+        // No `_STA` means present and enabled (ACPI 6.5, 6.3.7).
+        Sta(self
+            .0
+            .evaluate_integer(c_str!("_STA"))
+            .map_or(0xf, |v| v as u32))
     }
-    h.evaluate_integer(c_str!("_UID"))
-        .map(|u| u as u32)
-        .unwrap_or(entry.acpi_id)
+
+    fn mat(&mut self) -> core::result::Result<mat::LocalApic, MatFailure> {
+        let buf = self
+            .0
+            .evaluate_buffer(c_str!("_MAT"))
+            .map_err(|_| MatFailure::Missing)?;
+        mat::parse(&buf).map_err(MatFailure::Malformed)
+    }
+
+    fn acpi_id(&mut self, entry: &mat::LocalApic) -> u32 {
+        let h = self.0;
+        if h.object_type().ok() == Some(bindings::ACPI_TYPE_PROCESSOR) {
+            if let Ok(id) = h.processor_id() {
+                return id;
+            }
+        }
+        h.evaluate_integer(c_str!("_UID"))
+            .map(|u| u as u32)
+            .unwrap_or(entry.acpi_id)
+    }
+
+    fn proximity(&mut self) -> (u32, PxmSource) {
+        let mut cur = Some(self.0);
+        hostcpu::proximity(core::iter::from_fn(|| {
+            let o = cur?;
+            cur = o.parent();
+            Some(o.evaluate_integer(c_str!("_PXM")).ok().map(|p| p as u32))
+        }))
+    }
+
+    fn xen_cpu_by_apic(&mut self, apic_id: u32) -> Option<u32> {
+        xen_cpu_by_apic(apic_id).map(|p| p.cpu)
+    }
+
+    fn hotadd(&mut self, apic_id: u32, acpi_id: u32, pxm: u32) -> Result<u32> {
+        xen::cpu_hotadd(apic_id, acpi_id, pxm)
+    }
+
+    fn online(&mut self, cpu: u32) -> Result {
+        xen::cpu_online(cpu)
+    }
 }
 
 impl HostCpus {
-    /// Reads `_MAT`; logs and returns `None` if it is missing or malformed.
-    fn local_apic(h: Handle) -> core::result::Result<mat::LocalApic, u32> {
-        let buf = h.evaluate_buffer(c_str!("_MAT")).map_err(|e| {
-            pr_err!(
-                "{}: no usable _MAT ({:?}): cannot tell Xen the APIC ID\n",
-                h.path(),
-                e
-            );
-            ost::FAILURE
-        })?;
-        mat::parse(&buf).map_err(|e| {
-            pr_err!("{}: malformed _MAT {:?}: {:?}\n", h.path(), &buf[..], e);
-            ost::FAILURE
-        })
-    }
-
-    /// Makes the CPU behind `h` present in Xen. Returns the `_OST` code.
-    fn hot_add(h: Handle, e: &mat::LocalApic) -> u32 {
-        let acpi = acpi_id(h, e);
-        let pxm = proximity(h).unwrap_or_else(|| {
-            pr_info!(
-                "{}: no _PXM on it or any ancestor: proximity domain 0\n",
-                h.path()
-            );
-            0
-        });
-        let cpu = match xen::cpu_hotadd(e.apic_id, acpi, pxm) {
-            Ok(cpu) => cpu,
-            Err(err) => {
-                pr_err!(
-                    "{}: XENPF_cpu_hotadd(apic {}, acpi {}, pxm {}) failed: {:?}: CPU not added\n",
-                    h.path(),
-                    e.apic_id,
-                    acpi,
-                    pxm,
-                    err
-                );
-                return ost::FAILURE;
-            }
-        };
-        pr_info!(
-            "{}: physical CPU added to Xen as CPU {} (APIC ID {}, ACPI ID {}, PXM {}), offline\n",
-            h.path(),
-            cpu,
-            e.apic_id,
-            acpi,
-            pxm
-        );
-        if auto_online.get() {
-            match xen::cpu_online(cpu) {
-                Ok(()) => pr_info!("Xen CPU {} online (auto_online)\n", cpu),
-                // Present but offline is a consistent state: say so.
-                Err(err) => pr_err!(
-                    "Xen CPU {}: XENPF_cpu_online failed: {:?}: present but offline\n",
-                    cpu,
-                    err
-                ),
-            }
-        }
-        ost::SUCCESS
-    }
-
-    /// Handles one notification (or, with `event` = device check, the
-    /// load-time scan). Returns the `_OST` code.
+    /// Handles one notification (or, with a device check, the load-time
+    /// scan): the decision is the core crate's, the log line is here.
+    /// Returns the `_OST` code.
     fn event(h: Handle, event: u32) -> u32 {
-        // No `_STA` means present and enabled (ACPI 6.5, 6.3.7).
-        let sta = Sta(h.evaluate_integer(c_str!("_STA")).map_or(0xf, |v| v as u32));
-        let entry = if sta.usable() {
-            match Self::local_apic(h) {
-                Ok(e) => Some(e),
-                Err(code) => return code,
-            }
-        } else {
-            None
-        };
-        let known = entry.and_then(|e| xen_cpu_by_apic(e.apic_id));
-        match (decide(Flavor::XenHost, event, sta, known.is_some()), entry) {
-            (Action::Add, Some(e)) => Self::hot_add(h, &e),
-            (Action::Report(code), _) => {
-                if event == NOTIFY_EJECT_REQUEST {
-                    pr_warn!(
-                        "{}: eject refused: Xen cannot hot-remove a physical CPU\n",
+        let o = hostcpu::host_event(&mut Object(h), event, auto_online.get());
+        match o {
+            Outcome::Added {
+                cpu,
+                apic_id,
+                acpi_id,
+                pxm,
+                pxm_source,
+                online,
+            } => {
+                if pxm_source == PxmSource::Default {
+                    pr_info!(
+                        "{}: no _PXM on it or any ancestor: proximity domain 0\n",
                         h.path()
                     );
-                } else if let Some(p) = known {
-                    pr_info!(
-                        "{}: already Xen CPU {} (APIC ID {})\n",
-                        h.path(),
-                        p.cpu,
-                        p.apic_id
-                    );
                 }
-                code
+                pr_info!(
+                    "{}: physical CPU added to Xen as CPU {} (APIC ID {}, ACPI ID {}, PXM {}), offline\n",
+                    h.path(),
+                    cpu,
+                    apic_id,
+                    acpi_id,
+                    pxm
+                );
+                match online {
+                    None => {}
+                    Some(Ok(())) => pr_info!("Xen CPU {} online (auto_online)\n", cpu),
+                    // Present but offline is a consistent state: say so.
+                    Some(Err(err)) => pr_err!(
+                        "Xen CPU {}: XENPF_cpu_online failed: {:?}: present but offline\n",
+                        cpu,
+                        err
+                    ),
+                }
             }
-            // `decide` never removes for the Xen host, nor adds without `_MAT`.
-            _ => ost::FAILURE,
+            Outcome::AlreadyKnown { cpu, apic_id } => pr_info!(
+                "{}: already Xen CPU {} (APIC ID {})\n",
+                h.path(),
+                cpu,
+                apic_id
+            ),
+            Outcome::NotPresent => {}
+            Outcome::NoMat(MatFailure::Missing) => pr_err!(
+                "{}: no usable _MAT: cannot tell Xen the APIC ID, CPU not added\n",
+                h.path()
+            ),
+            Outcome::NoMat(MatFailure::Malformed(e)) => {
+                pr_err!("{}: malformed _MAT ({:?}): CPU not added\n", h.path(), e)
+            }
+            Outcome::HotaddFailed {
+                apic_id,
+                acpi_id,
+                pxm,
+                err,
+            } => pr_err!(
+                "{}: XENPF_cpu_hotadd(apic {}, acpi {}, pxm {}) failed: {:?}: CPU not added\n",
+                h.path(),
+                apic_id,
+                acpi_id,
+                pxm,
+                err
+            ),
+            Outcome::EjectRefused => pr_warn!(
+                "{}: eject refused: Xen cannot hot-remove a physical CPU\n",
+                h.path()
+            ),
+            Outcome::Unrecognized(n) => {
+                pr_info!("{}: notification {:#x} ignored\n", h.path(), n)
+            }
         }
+        o.ost()
     }
 }
 
@@ -261,16 +272,18 @@ impl kernel::Module for XenAcpiCpu {
                 Ok(r) => handlers.push(r, GFP_KERNEL)?,
                 Err(e) => pr_err!("{}: cannot install notify handler: {:?}\n", h.path(), e),
             }
-            // CPUs plugged in while the module was not loaded.
+            // CPUs plugged in while the module was not loaded (only those
+            // Xen does not know, so that boot CPUs log nothing).
             let _g = cpus.lock.lock();
-            let sta = Sta(h.evaluate_integer(c_str!("_STA")).map_or(0xf, |v| v as u32));
-            if sta.usable() {
-                if let Ok(e) = HostCpus::local_apic(h) {
-                    if xen_cpu_by_apic(e.apic_id).is_none()
-                        && HostCpus::hot_add(h, &e) == ost::SUCCESS
-                    {
-                        added += 1;
-                    }
+            let mut o = Object(h);
+            if o.sta().usable() {
+                let unknown = match o.mat() {
+                    Ok(e) => xen_cpu_by_apic(e.apic_id).is_none(),
+                    // Let `event` log what is wrong with it.
+                    Err(_) => true,
+                };
+                if unknown && HostCpus::event(h, NOTIFY_DEVICE_CHECK) == ost::SUCCESS {
+                    added += 1;
                 }
             }
         }

@@ -17,6 +17,7 @@
 
 pub mod bytes;
 pub mod drain;
+pub mod hostcpu;
 pub mod hotplug;
 pub mod mat;
 pub mod mce;
