@@ -3,6 +3,8 @@
 
   qemu.py xen --mode check   Xen 4.17 (rebuilt) + our kernel as PV dom0
   qemu.py hvm --mode check   our kernel as a plain QEMU/HVM-like guest
+  qemu.py hvm_badfw --mode check   the hvm guest plus an SSDT of broken
+                             processor objects (scripts/acpi/bad_processors.asl)
   qemu.py xen --mode run     interactive demo (Ctrl-A x quits QEMU)
 
 In check mode the guest's init runs selftests/run.sh and prints TAP between
@@ -58,25 +60,28 @@ def self_test():
     print("qemu.py self-test: sanitizer scan catches 3/3 reports, 0/3 false positives")
 
 # Measured under TCG on this machine kind: see README.md.
-TIMEOUT = {"xen": 1500, "hvm": 600, "hvm_legacy": 600}
+TIMEOUT = {"xen": 1500, "hvm": 600, "hvm_legacy": 600, "hvm_badfw": 600}
 
 
 # Possible CPUs: the Xen benchmarks hot-add two; the HVM selftests add six
 # vCPUs because QEMU 7.2 under TCG aborts on any CPU device_add after a CPU
 # unplug (measured, native handler too), so every add needs a fresh slot.
 MAXCPUS = {("xen", False): 4, ("xen", True): 6, ("hvm", False): 7, ("hvm", True): 5,
-           ("hvm_legacy", False): 4, ("hvm_legacy", True): 4}
+           ("hvm_legacy", False): 4, ("hvm_legacy", True): 4,
+           ("hvm_badfw", False): 4, ("hvm_badfw", True): 4}
 
 
-def with_acpi_tables(cmd, tag):
+def with_acpi_tables(cmd, tag, bad_processors=False):
     """For the HVM machines: QEMU's ACPI tables for exactly this command line,
     upgraded (FADT 6.5, MADT online-capable bits) so that 6.12 counts the
     absent vCPUs as hot-pluggable, prepended to the initrd
-    (CONFIG_ACPI_TABLE_UPGRADE). See scripts/acpi/README.md."""
+    (CONFIG_ACPI_TABLE_UPGRADE); with `bad_processors` (hvm_badfw), plus an
+    SSDT of broken processor objects. See scripts/acpi/README.md."""
     i = cmd.index("-initrd")
     out = os.path.join(BUILD, f"initrd-{tag}.cpio.gz")
-    subprocess.run(["sh", os.path.join(TOP, "scripts", "acpi", "make_acpi_initrd.sh"),
-                    cmd[i + 1], out, "--"] + cmd, check=True)
+    subprocess.run(["sh", os.path.join(TOP, "scripts", "acpi", "make_acpi_initrd.sh")]
+                   + (["--bad-processors"] if bad_processors else [])
+                   + [cmd[i + 1], out, "--"] + cmd, check=True)
     return cmd[:i + 1] + [out] + cmd[i + 2:]
 
 
@@ -100,7 +105,9 @@ def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
     # hvm: QEMU 7.2's `pc` machine, on which the guest switches to the
     # modern CPU hotplug interface (ACPI0007 devices, eject, _OST);
     # hvm_legacy: `pc-i440fx-2.6` keeps the PIIX4 0xaf00 bitmap and
-    # `Processor` objects that Xen HVM guests see (hot-add only).
+    # `Processor` objects that Xen HVM guests see (hot-add only);
+    # hvm_badfw: `pc` as hvm, its ACPI tables get the bad-processors SSDT
+    # (with_acpi_tables).
     machine = "pc-i440fx-2.6" if role == "hvm_legacy" else "pc"
     return common + [
         "-machine", machine, "-cpu", "Haswell-noTSX",
@@ -144,7 +151,7 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
         os.unlink(qmp_path)
     cmd = qemu_cmd(role, "check", qmp_path, suite, maxcpus=MAXCPUS[role, bool(suite)])
     if role != "xen":
-        cmd = with_acpi_tables(cmd, tag)
+        cmd = with_acpi_tables(cmd, tag, bad_processors=role == "hvm_badfw")
     t0 = time.time()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
@@ -310,7 +317,7 @@ def main():
     if sys.argv[1:] == ["--self-test"]:
         self_test()
         return
-    ap.add_argument("role", choices=["xen", "hvm", "hvm_legacy"])
+    ap.add_argument("role", choices=["xen", "hvm", "hvm_legacy", "hvm_badfw"])
     ap.add_argument("--tag", help="name for logs and results (default: the role)")
     ap.add_argument("--suite", help="run the selftests marked with this role instead (benchmarks)")
     ap.add_argument("--scan-sanitizers", action="store_true",
@@ -328,7 +335,7 @@ def main():
               f"Monitor: QMP on {qmp}, or Ctrl-A c for the HMP monitor; quit: Ctrl-A x.\n", flush=True)
         cmd = qemu_cmd(a.role, "run", qmp)
         if a.role != "xen":
-            cmd = with_acpi_tables(cmd, f"{a.role}-run")
+            cmd = with_acpi_tables(cmd, f"{a.role}-run", bad_processors=a.role == "hvm_badfw")
         os.execvp(cmd[0], cmd)
     tag = a.tag or a.role
     log = os.path.join(BUILD, "logs", f"{tag}-check.log")

@@ -3,8 +3,9 @@
 # Fault injection (debug kernels: CONFIG_FAILSLAB with the stack-trace
 # filter): each module is loaded again and again, the N-th slab allocation
 # made from the module's code (a caller in the module area on the stack)
-# failing, for N = 1, 2, ... (/proc/self/fail-nth), until loads succeed:
-# every allocation of the module's init fails once. Each failed load must be
+# failing, for N = 1, 2, ... (/proc/self/fail-nth, selftests/fail_nth_insmod),
+# until N is past the last one: every allocation of the module's init fails
+# once. Each failed load must be
 # clean (insmod reports the error, nothing stays loaded, no sanitizer or
 # kmemleak report: the debug tier scans the log); afterwards the module
 # loads and works. Allocations of the kernel's own module loader are not
@@ -28,33 +29,57 @@ fi
 kend=$(awk '$3 == "_end" { print $1 }' /proc/kallsyms)
 echo "0x$kend" >$F/require-start
 echo 0xffffffffff000000 >$F/require-end
+# Not inside ACPICA's interpreter (evaluating _STA/_MAT from the module):
+# measured, an allocation failure at the wrong point of an AML method of
+# QEMU's CPU hotplug device leaves its AML mutex held and the next
+# evaluation waits for ever. That is ACPICA's robustness, not the module's.
+# Every AML execution has the parser (acpi_ps_*, one object file group) on
+# the stack.
+acpica=$(awk '$2 ~ /^[tT]$/ && $3 ~ /^acpi_ps_/ { print $1 }' /proc/kallsyms | sort | sed -n '1p;$p')
+set -- $acpica
+echo "0x$1" >$F/reject-start
+# (kernel text is in 0xffffffff8xxxxxxx: add to the low half only)
+echo "0xffffffff$(printf '%08x' $((0x${2#ffffffff} + 0x2000)))" >$F/reject-end
+set -- $mods
 echo 32 >$F/stacktrace-depth
 echo 0 >$F/verbose
 echo N >$F/ignore-gfp-wait
 echo N >$F/task-filter
-diag "failslab: require-start $(cat $F/require-start) require-end $(cat $F/require-end)"
+echo 0 >$F/probability
+echo 0 >$F/times
+diag "failslab: require-start $(cat $F/require-start) require-end $(cat $F/require-end), reject (ACPICA) $(cat $F/reject-start)-$(cat $F/reject-end)"
 for m in $mods; do
-	n=1 fails=0 bad=0 clean=0
-	while [ $clean -lt 5 ] && [ $n -le 400 ]; do
-		if sh -c "echo $n >/proc/self/fail-nth && exec insmod /lib/xenras/$m.ko" 2>/tmp/fs.err; then
-			clean=$((clean + 1))
+	n=1 fails=0 bad=0 out=
+	# The N-th allocation from the module's code fails, N = 1, 2, ... until
+	# N is past the last one (the countdown is left unfinished).
+	while [ $n -le 500 ]; do
+		out=$(/selftests/fail_nth_insmod $n /lib/xenras/$m.ko)
+		rc=$?
+		case "$out" in
+		*"left=0"*) ;;
+		*)
+			[ $rc = 0 ] || { diag "load failed with nothing injected: $out"; bad=1; }
+			break
+			;;
+		esac
+		fails=$((fails + 1))
+		if grep -q "^$m " /proc/modules; then
+			# Loaded although an allocation failed: fine if the module coped
+			# (and said so); it must unload cleanly.
+			[ $rc = 0 ] || bad=1
 			rmmod $m || bad=1
-		else
-			clean=0
-			fails=$((fails + 1))
-			if grep -q "^$m " /proc/modules; then
-				diag "allocation $n failed: insmod failed but $m stayed loaded"
-				bad=1
-				rmmod $m
-			fi
-			cp /tmp/fs.err /tmp/fs.last
+		elif [ $rc = 0 ]; then
+			diag "allocation $n: insmod reported success, module not loaded"
+			bad=1
 		fi
+		last=$out
 		n=$((n + 1))
 	done
-	diag "$m: $fails loads failed by an injected allocation failure ($(cat /tmp/fs.last 2>/dev/null | head -1)); then 5 clean loads"
+	rmmod $m 2>/dev/null
+	diag "$m: its allocations failed one by one, $fails in all (last: $last); then it loaded ($out)"
 	metric fault_injections=$fails
-	check "$m: each of its allocations failed in turn, every failed load clean ($fails failures)" \
-		sh -c "[ $bad = 0 ] && [ $fails -gt 0 ] && [ $clean = 5 ]"
+	check "$m: each of its allocations failed in turn, every load clean ($fails failures)" \
+		sh -c "[ $bad = 0 ] && [ $fails -gt 0 ] && [ $n -le 500 ]"
 	insmod /lib/xenras/$m.ko
 	case $m in
 	xen_mce) check "xen_mce works after the failures" sh -c "/selftests/mcelog_read -t lens | grep -q log_len=1024 && rmmod xen_mce" ;;

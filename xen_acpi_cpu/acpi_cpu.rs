@@ -69,11 +69,20 @@ impl HostCpuOps for Object {
     type Err = Error;
 
     fn sta(&mut self) -> Sta {
-        // No `_STA` means present and enabled (ACPI 6.5, 6.3.7).
-        Sta(self
-            .0
-            .evaluate_integer(c_str!("_STA"))
-            .map_or(0xf, |v| v as u32))
+        // No `_STA` means present and enabled (ACPI 6.5, 6.3.7); one that
+        // fails (out of memory) means absent: never hot-add on a guess.
+        match self.0.evaluate_integer(c_str!("_STA")) {
+            Ok(v) => Sta(v as u32),
+            Err(e) if e == ENOENT => Sta(0xf),
+            Err(e) => {
+                pr_err!(
+                    "{}: _STA failed ({:?}): treated as absent\n",
+                    self.0.path(),
+                    e
+                );
+                Sta(0)
+            }
+        }
     }
 
     fn mat(&mut self) -> core::result::Result<mat::LocalApic, MatFailure> {

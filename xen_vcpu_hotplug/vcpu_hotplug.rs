@@ -83,9 +83,24 @@ fn acpi_id(h: Handle, entry: &mat::LocalApic) -> u32 {
         .unwrap_or(entry.acpi_id)
 }
 
-/// `_STA`; none means present and enabled (ACPI 6.5, 6.3.7).
+/// `_STA`; none means present and enabled (ACPI 6.5, 6.3.7). A `_STA` that
+/// exists but fails (e.g. out of memory) counts as absent: never map a CPU
+/// the firmware did not say is there (found by the failslab selftest).
 fn sta(h: Handle) -> Sta {
-    Sta(h.evaluate_integer(c_str!("_STA")).map_or(0xf, |v| v as u32))
+    match h.evaluate_integer(c_str!("_STA")) {
+        Ok(v) => Sta(v as u32),
+        Err(e) if e == ENOENT => Sta(0xf),
+        Err(e) => {
+            pr_err!("{}: _STA failed ({:?}): treated as absent\n", h.path(), e);
+            Sta(0)
+        }
+    }
+}
+
+/// Reads and parses `_MAT` without logging; why not, if unusable.
+fn mat_entry(h: Handle) -> core::result::Result<mat::LocalApic, &'static str> {
+    let buf = h.evaluate_buffer(c_str!("_MAT")).map_err(|_| "no")?;
+    mat::parse(&buf).map_err(|_| "malformed")
 }
 
 /// Reads `_MAT`; logs and returns the `_OST` code if it is missing or
@@ -250,6 +265,19 @@ impl GuestCpus {
         let sta = sta(h);
         let owned = added.iter().position(|a| a.is_some_and(|a| a.handle == h));
         let entry = match (sta.usable(), owned) {
+            (true, None) if event == NOTIFY_EJECT_REQUEST => match mat_entry(h) {
+                Ok(e) => Some(e),
+                // Without _MAT there is no telling which CPU it is: it may
+                // be one Linux runs on.
+                Err(why) => {
+                    pr_err!(
+                        "{}: eject refused: {} _MAT, cannot tell which CPU it is\n",
+                        h.path(),
+                        why
+                    );
+                    return ost::FAILURE;
+                }
+            },
             (true, None) => match local_apic(h) {
                 Ok(e) => Some(e),
                 Err(code) => return code,
@@ -261,6 +289,16 @@ impl GuestCpus {
             Action::Add => match entry {
                 Some(e) => Self::hot_add(added, h, &e),
                 None => ost::FAILURE,
+            },
+            Action::EjectOnly => match h.eject() {
+                Ok(()) => {
+                    pr_info!("{}: ejected (no CPU of Linux behind it)\n", h.path());
+                    ost::SUCCESS
+                }
+                Err(e) => {
+                    pr_err!("{}: eject requested but _EJ0 failed: {:?}\n", h.path(), e);
+                    ost::FAILURE
+                }
             },
             Action::Remove => match owned {
                 Some(i) => Self::hot_remove(added, i, event, event == NOTIFY_EJECT_REQUEST),

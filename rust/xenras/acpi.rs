@@ -40,6 +40,17 @@ impl core::fmt::Display for Path {
     }
 }
 
+/// An evaluation's failure: `ENOENT` if the object or method does not exist
+/// (`AE_NOT_FOUND`), `ENOMEM` if ACPICA ran out of memory, else `EIO`. Only
+/// the first may be read as "no such method".
+fn eval_error(s: bindings::acpi_status) -> kernel::error::Error {
+    match s {
+        5 => ENOENT,
+        4 => ENOMEM,
+        _ => EIO,
+    }
+}
+
 fn status(s: bindings::acpi_status) -> Result {
     if s == AE_OK {
         Ok(())
@@ -82,15 +93,17 @@ impl Handle {
     pub fn evaluate_integer(&self, method: &CStr) -> Result<u64> {
         let mut v = 0u64;
         // SAFETY: valid handle and C string; `v` is writable.
-        status(unsafe {
+        let s = unsafe {
             bindings::acpi_evaluate_integer(
                 self.0,
                 method.as_char_ptr().cast_mut(),
                 ptr::null_mut(),
                 &mut v,
             )
-        })
-        .map_err(|_| ENOENT)?;
+        };
+        if s != AE_OK {
+            return Err(eval_error(s));
+        }
         Ok(v)
     }
 
@@ -107,8 +120,10 @@ impl Handle {
         };
         let name = method.map_or(ptr::null_mut(), |m| m.as_char_ptr().cast_mut());
         // SAFETY: valid handle; ACPICA allocates the result into `buf`.
-        status(unsafe { bindings::acpi_evaluate_object(self.0, name, ptr::null_mut(), &mut buf) })
-            .map_err(|_| ENOENT)?;
+        let s = unsafe { bindings::acpi_evaluate_object(self.0, name, ptr::null_mut(), &mut buf) };
+        if s != AE_OK {
+            return Err(eval_error(s));
+        }
         let obj = buf.pointer.cast::<bindings::acpi_object>();
         let r = if obj.is_null() {
             Err(ENOENT)

@@ -19,7 +19,14 @@ Modes:
                          or written by probe_qemu_acpi.py without any guest OS)
   The FADT carries absolute FACS/DSDT addresses chosen by SeaBIOS; they change
   with -m, maxcpus and devices, so re-probe whenever the QEMU command line changes.
-Output: -o OUT.cpio (uncompressed newc cpio with kernel/firmware/acpi/{APIC,FACP}.aml);
+  --add-table FILE.aml   also put this table in the cpio, as a *new* table
+                         (repeatable). Linux installs an initrd table that
+                         matches no firmware table by signature, OEM ID and
+                         OEM table ID in addition to them
+                         (acpi_table_initrd_scan()); used for the bad-firmware
+                         SSDT (bad_processors.asl, machine role hvm_badfw).
+Output: -o OUT.cpio (uncompressed newc cpio with kernel/firmware/acpi/{APIC,FACP}.aml
+and SIGOEMTABLEID.aml per added table);
 prepend it to the normal initramfs:  cat OUT.cpio initramfs.cpio.gz > new-initrd
 """
 import argparse, os, struct, sys
@@ -76,6 +83,26 @@ def patch_fadt(t, minor=5):
     struct.pack_into("<I", t, 24, struct.unpack_from("<I", t, 24)[0] + 1)
     return csum_fix(t)
 
+def added_table(path, firmware):
+    """A table to add: checked as Linux's acpi_table_upgrade() checks it
+    (length, checksum), and not matching a firmware table (which would make
+    it an override). Returns (cpio file name, bytes)."""
+    t = open(path, "rb").read()
+    if len(t) < 36 or struct.unpack_from("<I", t, 4)[0] != len(t):
+        raise SystemExit(f"{path}: not an ACPI table (length field does not match the file)")
+    if sum(t) & 0xff:
+        raise SystemExit(f"{path}: bad checksum")
+    sig, oem_id, oem_tid = t[:4], t[10:16], t[16:24]
+    for f in firmware:
+        if (f[:4], f[10:16], f[16:24]) == (sig, oem_id, oem_tid):
+            raise SystemExit(f"{path}: same signature/OEM ID/OEM table ID as a firmware table")
+    # earlycpio: names below kernel/firmware/acpi/ must stay under 17 bytes
+    tid = oem_tid.rstrip(b" \0").decode("ascii", "replace")
+    name = f"{sig.decode('ascii', 'replace')}{tid}.aml"
+    if len(name) > 16:
+        raise SystemExit(f"{path}: cpio name {name} too long for earlycpio")
+    return name, t
+
 # ---------- cpio newc writer (no external tools needed)
 def cpio(files):
     out, ino = bytearray(), 1000
@@ -100,6 +127,8 @@ def main():
     ap.add_argument("--from-dump", required=True)
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--aml-dir", help="also write APIC.aml/FACP.aml here")
+    ap.add_argument("--add-table", action="append", default=[], metavar="FILE.aml",
+                    help="also install this table as a new one (e.g. an SSDT)")
     a = ap.parse_args()
     madt = open(os.path.join(a.from_dump, "APIC.dat"), "rb").read()
     fadt = open(os.path.join(a.from_dump, "FACP.dat"), "rb").read()
@@ -108,13 +137,18 @@ def main():
     madt2, n = patch_madt(madt)
     fadt2 = patch_fadt(fadt)
     files = [("APIC.aml", madt2), ("FACP.aml", fadt2)]
+    dsdt = os.path.join(a.from_dump, "DSDT.dat")
+    firmware = [madt, fadt] + ([open(dsdt, "rb").read()] if os.path.exists(dsdt) else [])
+    extra = [added_table(p, firmware) for p in a.add_table]
+    files += extra
     if a.aml_dir:
         os.makedirs(a.aml_dir, exist_ok=True)
         for nm, d in files + [("APIC.orig.dat", madt), ("FACP.orig.dat", fadt)]:
             open(os.path.join(a.aml_dir, nm), "wb").write(d)
     open(a.output, "wb").write(cpio(files))
     print(f"{a.output}: MADT {len(madt2)} bytes ({n} LAPIC entries marked online-capable), "
-          f"FADT {len(fadt2)} bytes rev 6.{fadt2[131]}", file=sys.stderr)
+          f"FADT {len(fadt2)} bytes rev 6.{fadt2[131]}"
+          + "".join(f", added {n} ({len(d)} bytes)" for n, d in extra), file=sys.stderr)
 
 if __name__ == "__main__":
     main()

@@ -158,7 +158,7 @@ pub fn host_event<O: HostCpuOps>(ops: &mut O, notify: u32, auto_online: bool) ->
         },
         // `decide` never removes for the Xen host, and adds only with `_MAT`
         // (usable `_STA` means `entry` was read above).
-        (Action::Remove, _) | (Action::Add, None) => Outcome::NotPresent,
+        (Action::Remove, _) | (Action::Add, None) | (Action::EjectOnly, _) => Outcome::NotPresent,
     }
 }
 

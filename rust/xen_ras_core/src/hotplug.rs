@@ -51,6 +51,10 @@ pub enum Action {
     Remove,
     /// Nothing to do; report this `_OST` code.
     Report(u32),
+    /// Guest: the platform wants a processor object gone that no CPU of
+    /// Linux stands behind (never mapped, e.g. its hot-add failed):
+    /// agree, `_EJ0` it, as Linux's generic eject path would.
+    EjectOnly,
 }
 
 /// Who handles the hardware side.
@@ -90,6 +94,11 @@ pub fn decide(flavor: Flavor, notify: u32, sta: Sta, present: bool) -> Action {
 pub fn decide_guest(notify: u32, sta: Sta, mapped: bool, owned: bool) -> Action {
     match decide(Flavor::Guest, notify, sta, mapped || owned) {
         Action::Remove if !owned => Action::Report(ost::EJECT_NOT_SUPPORTED),
+        Action::Report(ost::SUCCESS)
+            if notify == NOTIFY_EJECT_REQUEST && sta.0 & 1 != 0 && !mapped && !owned =>
+        {
+            Action::EjectOnly
+        }
         a => a,
     }
 }
@@ -184,6 +193,12 @@ mod tests {
         assert_eq!(
             decide_guest(NOTIFY_EJECT_REQUEST, off, false, false),
             Report(ost::SUCCESS)
+        );
+        // Eject of a present object no CPU stands behind (its hot-add
+        // failed): _EJ0 it.
+        assert_eq!(
+            decide_guest(NOTIFY_EJECT_REQUEST, on, false, false),
+            EjectOnly
         );
         // Burst: device check while absent, nothing mapped.
         assert_eq!(
