@@ -28,7 +28,6 @@ use xen_ras_core::hostcpu::{self, HostCpuOps, MatFailure, Outcome, PxmSource};
 use xen_ras_core::hotplug::{ost, Sta, NOTIFY_DEVICE_CHECK};
 use xen_ras_core::mat;
 use xenras::acpi::{self, Handle, NotifyHandler, NotifyRegistration};
-use xenras::bindings;
 use xenras::xen;
 
 const VERSION: &str = "0.1.0";
@@ -94,15 +93,7 @@ impl HostCpuOps for Object {
     }
 
     fn acpi_id(&mut self, entry: &mat::LocalApic) -> u32 {
-        let h = self.0;
-        if h.object_type().ok() == Some(bindings::ACPI_TYPE_PROCESSOR) {
-            if let Ok(id) = h.processor_id() {
-                return id;
-            }
-        }
-        h.evaluate_integer(c_str!("_UID"))
-            .map(|u| u as u32)
-            .unwrap_or(entry.acpi_id)
+        self.0.processor_uid(entry.acpi_id)
     }
 
     fn proximity(&mut self) -> (u32, PxmSource) {

@@ -33,7 +33,6 @@ use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
 use xen_ras_core::hotplug::{decide_guest, ost, Action, Sta, NOTIFY_EJECT_REQUEST};
 use xen_ras_core::mat;
 use xenras::acpi::{self, Handle, NotifyHandler, NotifyRegistration};
-use xenras::bindings;
 use xenras::cpu::{self, Cpu, HotplugDisabled};
 use xenras::sys;
 use xenras::xen;
@@ -68,19 +67,6 @@ struct Added {
 struct GuestCpus {
     #[pin]
     added: Mutex<KVec<Option<Added>>>,
-}
-
-/// `_PXM`-less ACPI ID: the `Processor` statement's ID, else `_UID`, else
-/// the one in the `_MAT` entry.
-fn acpi_id(h: Handle, entry: &mat::LocalApic) -> u32 {
-    if h.object_type().ok() == Some(bindings::ACPI_TYPE_PROCESSOR) {
-        if let Ok(id) = h.processor_id() {
-            return id;
-        }
-    }
-    h.evaluate_integer(c_str!("_UID"))
-        .map(|u| u as u32)
-        .unwrap_or(entry.acpi_id)
 }
 
 /// `_STA`; none means present and enabled (ACPI 6.5, 6.3.7). A `_STA` that
@@ -135,7 +121,7 @@ impl GuestCpus {
             pr_err!("{}: out of memory: CPU not added\n", h.path());
             return ost::FAILURE;
         }
-        let acpi = acpi_id(h, e);
+        let acpi = h.processor_uid(e.acpi_id);
         let cpu = {
             let hp = HotplugDisabled::new();
             let cpu = match hp.map(h, e.apic_id, acpi) {

@@ -193,6 +193,19 @@ impl Handle {
         }
     }
 
+    /// A processor object's ACPI processor ID: the `Processor` statement's
+    /// ID, else `_UID` (ACPI0007 devices), else `fallback` (the ID in its
+    /// `_MAT` entry).
+    pub fn processor_uid(&self, fallback: u32) -> u32 {
+        if self.object_type().ok() == Some(bindings::ACPI_TYPE_PROCESSOR) {
+            if let Ok(id) = self.processor_id() {
+                return id;
+            }
+        }
+        self.evaluate_integer(kernel::c_str!("_UID"))
+            .map_or(fallback, |u| u as u32)
+    }
+
     /// The raw handle, for the other abstractions of this crate.
     pub(crate) fn raw(&self) -> bindings::acpi_handle {
         self.0
