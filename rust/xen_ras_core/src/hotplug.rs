@@ -95,7 +95,7 @@ pub fn decide_guest(notify: u32, sta: Sta, mapped: bool, owned: bool) -> Action 
     match decide(Flavor::Guest, notify, sta, mapped || owned) {
         Action::Remove if !owned => Action::Report(ost::EJECT_NOT_SUPPORTED),
         Action::Report(ost::SUCCESS)
-            if notify == NOTIFY_EJECT_REQUEST && sta.0 & 1 != 0 && !mapped && !owned =>
+            if notify == NOTIFY_EJECT_REQUEST && sta.usable() && !mapped && !owned =>
         {
             Action::EjectOnly
         }
