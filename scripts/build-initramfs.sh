@@ -36,6 +36,8 @@ copy_elf() {
 copy_elf /usr/sbin/rasdaemon
 copy_elf /usr/bin/sqlite3
 copy_elf /usr/lib/xen-4.17/bin/xen-hptool /usr/sbin/xen-hptool
+# Xen's MCE injector (XEN_MC_msrinject + XEN_MC_mceinject): bench_mce_inj.sh.
+copy_elf /usr/lib/xen-4.17/bin/xen-mceinj /usr/sbin/xen-mceinj
 # libgcc_s is dlopen()ed by glibc for pthread_cancel; xl/xen tools need it.
 for l in /lib/x86_64-linux-gnu/libgcc_s.so.1; do cp -L "$l" "$root$l"; done
 

@@ -1,0 +1,81 @@
+#!/bin/sh
+# roles: bench-xen_mce bench-upstream
+# MCE storm benchmark with Xen's own injector (make bench), the same script
+# for xen_mce and for upstream's C driver (kernel variant with
+# CONFIG_XEN_MCE_LOG=y). Storms of 100, 1000 and 10000 corrected errors,
+# each injected by one xen-mceinj run, read continuously the way mcelog
+# does. Prints BENCH lines.
+#
+# How xen-mceinj -t 3 works (xen/arch/x86/cpu/mcheck/mce.c): XEN_MC_msrinject
+# interposes MCG_STATUS=RIPV|MCIP and bank 1 STATUS=0x9400000000000151 (VAL,
+# EN, ADDRV: corrected), MISC, ADDR=-p for CPU 0 in Xen's software MSR table
+# (mca_rdmsr() reads it instead of the hardware); XEN_MC_mceinject runs
+# `int $0x12` on every CPU (Intel family 6: broadcast). The #MC handler logs
+# the bank into the urgent telemetry queue and the MCE softirq raises VIRQ_MCA
+# at once: no poller, no QEMU bank to overwrite, ~0.1 s to the reader.
+# Limits, all from Xen 4.17's code:
+# - A corrected error found by #MC is not cleared from its bank
+#   (intel_need_clearbank_scan(MCA_MCE_SCAN) is false without UC), so the
+#   interposed bank stays until Xen's poller reads it once more: one extra
+#   record with MCG_STATUS 0 per poll (counted as dup_polled).
+# - Every injection must target the same CPU: an #MC that finds the stale
+#   bank on another CPU, whose MCG_STATUS has no RIPV, is fatal
+#   (mce_urgent_action() -> mc_panic "Fatal error happened on CPUs").
+# - If a poll falls between the two hypercalls of one injection, the poller
+#   takes the bank and the #MC finds none: mc_panic "No CPU found valid MCE".
+# - Each error carries its own address (-p): delivered = distinct addresses.
+. /selftests/lib.sh
+plan 3
+R=/selftests/mcelog_read
+I=/usr/sbin/xen-mceinj
+D=/sys/kernel/debug/xen_mce
+driver=${XENRAS_ROLE#bench-}
+[ "$driver" = xen_mce ] && ! grep -q '^xen_mce ' /proc/modules && insmod /lib/xenras/xen_mce.ko
+up() { cut -d' ' -f1 /proc/uptime; }
+# xen_mce: records it had to drop (cumulative); upstream: the overflow bit
+# of MCE_GETCLEAR_FLAGS (read and cleared).
+lost_dom0() {
+	case $driver in
+	xen_mce) cat $D/lost ;;
+	*) [ "$($R -t flags 2>/dev/null | sed -n 's/flags=//p')" = 0x1 ] && echo overflowed || echo 0 ;;
+	esac
+}
+# Records left over from earlier tests.
+$R -w 5 -n 1000000 >/dev/null 2>&1
+storm=0
+for n in 100 1000 10000; do
+	storm=$((storm + 1))
+	# Storm k reports addresses k<<32 + i*4096: 0x<k> and 8 hex digits.
+	base=$((storm << 32))
+	out=/tmp/bench_inj.$n
+	l0=$(lost_dom0)
+	rm -f /tmp/bench_inj.stop
+	# mcelog-style reader, restarted every second so that its output reaches
+	# the file (between two runs the records wait in the driver's ring).
+	(while [ ! -e /tmp/bench_inj.stop ]; do $R -w 1 -n 1000000000; done) >$out 2>&1 &
+	rp=$!
+	t0=$(up)
+	i=0 failed=0
+	while [ $i -lt $n ]; do
+		$I -t 3 -c 0 -p $(printf '0x%x' $((base + i * 4096))) >/dev/null 2>&1 || failed=$((failed + 1))
+		i=$((i + 1))
+	done
+	t1=$(up)
+	# Done when the last error came back from Xen's poller as well (its
+	# interposed bank is then clear), at most 30 s.
+	last=$(printf '0x%x' $((base + (n - 1) * 4096)))
+	wait_for 30 grep -q "addr=$last misc=0 mcgstatus=0 " $out
+	: >/tmp/bench_inj.stop
+	wait $rp
+	recs=$(grep '^rec ' $out | grep -c "status=0x9400000000000151 addr=0x$storm[0-9a-f]\{8\} ")
+	got=$(grep '^rec ' $out | grep "status=0x9400000000000151 addr=0x$storm[0-9a-f]\{8\} " |
+		sed 's/.* addr=\([^ ]*\) .*/\1/' | sort -u | wc -l)
+	viamc=$(grep '^rec ' $out | grep "status=0x9400000000000151 addr=0x$storm[0-9a-f]\{8\} " | grep -c 'mcgstatus=0x5 ')
+	l1=$(lost_dom0)
+	case $driver in xen_mce) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
+	secs=$(echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}')
+	rate=$(echo "$n $t1 $t0" | awk '{printf "%.1f", $1 / ($2 - $3)}')
+	echo "BENCH mce driver=$driver injected=$n delivered=$got lost_in_xen=$((n - got)) lost_in_dom0=$ldom0 seconds=$secs source=xen-mceinj inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got))"
+	check "storm of $n: xen-mceinj succeeded $n times, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
+done
+[ -z "$FAILED" ]
