@@ -9,12 +9,10 @@
 # under TCG cannot re-add a CPU after an unplug. Prints BENCH lines.
 . /selftests/lib.sh
 plan 4
-S=/sys/devices/system/cpu
 driver=${XENRAS_ROLE#bench-vcpu-}
 [ "$driver" = module ] && insmod /lib/xenras/xen_vcpu_hotplug.ko
 up() { cut -d' ' -f1 /proc/uptime; }
 ms() { echo "$1 $2" | awk '{ printf "%d", ($1 - $2) * 1000 }'; }
-runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null)" = "$1" ]; }
 all_online() {
 	for c in "$@"; do
 		if [ "$driver" = native ] && [ -e $S/cpu$c/online ] && ! grep -q 1 $S/cpu$c/online; then

@@ -36,8 +36,16 @@ wait_for() {
 # injections); the harness adds them up per machine.
 metric() { echo "XENRAS-METRIC $*"; }
 # unreclaimable slab, kB, after shrinking every cache (which also empties
-# KASAN's quarantine of freed objects on the debug kernel)
+# KASAN's quarantine of freed objects on the debug kernel). Waits 6 s first:
+# kfree_rcu() batches are freed up to 5 s later (measured: a CPU eject just
+# before the reading left 360 kB pending once, 48 kB the next run).
 slab_kb() {
+	sleep 6
 	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null
 	awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo
 }
+# CPU hotplug helpers: is_online N (Linux CPU N online), runs_on N (a task
+# pinned to CPU N really runs there).
+S=/sys/devices/system/cpu
+is_online() { [ "$(cat $S/cpu$1/online 2>/dev/null)" = 1 ]; }
+runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null)" = "$1" ]; }

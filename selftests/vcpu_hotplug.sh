@@ -10,13 +10,10 @@
 . /selftests/lib.sh
 plan 23
 M=/lib/xenras/xen_vcpu_hotplug.ko
-S=/sys/devices/system/cpu
 cpu_add() { echo "XENRAS-REQ device_add Haswell-noTSX-x86_64-cpu,id=vcpu$1,socket-id=0,core-id=$1,thread-id=0"; }
 cpu_del() { echo "XENRAS-REQ device_del vcpu$1"; }
-is_online() { [ "$(cat $S/cpu$1/online 2>/dev/null)" = 1 ]; }
 gone() { [ ! -e $S/cpu$1 ]; }
 # runs_on N: a task pinned to CPU N really runs there.
-runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null)" = "$1" ]; }
 # ospm SLOT STATUS: QEMU recorded _OST(source 3 = eject request, STATUS) for
 # CPU slot SLOT (core-id here).
 ospm() { host_check "_OST(3, $2) for CPU slot $1 ;; qmp:query-acpi-ospm-status ;; \"source\": 3, \"status\": $2, \"slot\": \"$1\""; }

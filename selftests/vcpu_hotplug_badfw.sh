@@ -15,9 +15,6 @@
 . /selftests/lib.sh
 plan 16
 M=/lib/xenras/xen_vcpu_hotplug.ko
-S=/sys/devices/system/cpu
-is_online() { [ "$(cat $S/cpu$1/online 2>/dev/null)" = 1 ]; }
-runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null)" = "$1" ]; }
 # lines NUM STRING: exactly NUM xen_vcpu_hotplug log lines contain STRING.
 lines() { [ "$(dmesg | grep 'xen_vcpu_hotplug: ' | grep -cF "$2")" = "$1" ]; }
 # The ACPI device whose namespace path is $1, e.g. \_SB_.BMT1.

@@ -7,9 +7,6 @@
 . /selftests/lib.sh
 plan 6
 M=/lib/xenras/xen_vcpu_hotplug.ko
-S=/sys/devices/system/cpu
-is_online() { [ "$(cat $S/cpu$1/online 2>/dev/null)" = 1 ]; }
-runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null)" = "$1" ]; }
 online_and_running() { wait_for 30 is_online $1 && runs_on $1; }
 echo 7 >/proc/sys/kernel/printk
 check "loads; processor objects are ACPI Processor statements" \
