@@ -110,6 +110,7 @@ check: deps
 # upstream's C driver (kernel variant upstream-mce), CPU hot-add latency.
 bench: xen initramfs
 	@bash scripts/build-kernel.sh upstream-mce
+	rm -f $(BUILD)/results/bench-*.bench
 	-python3 scripts/qemu.py xen --suite bench-xen_mce --tag bench-xen_mce --timeout 3600
 	-XENRAS_KDIR=$(BUILD)/upstream-mce/linux-source-6.12 python3 scripts/qemu.py xen \
 		--suite bench-upstream --tag bench-upstream --timeout 3600

@@ -10,9 +10,11 @@ for p in sorted(glob.glob(os.path.join(BUILD, "results", "bench-*.bench"))):
     for line in open(p):
         kind, *kv = line.split()
         rows.append((kind, dict(x.split("=", 1) for x in kv)))
-print("MCE storm (corrected errors via QEMU `mce`, found by Xen's poller; continuous mcelog-style")
-print("reader). 'not delivered by Xen': QEMU overwrote a bank before Xen's poller read it, the")
-print("same for both drivers. VIRQ->read: the 'mce' IRQ handler (ftrace) to read() returning.")
+print("MCE storms of corrected errors, read continuously the way mcelog does. Sources: qemu-mce")
+print("(QEMU `mce`, found by Xen's poller; 'not delivered by Xen': QEMU overwrote a bank before")
+print("the poller read it, the same for both drivers) and xen-mceinj (Xen's own injector,")
+print("XEN_MC_msrinject + XEN_MC_mceinject, urgent queue). VIRQ->read: the 'mce' IRQ handler")
+print("(ftrace, monotonic) to the reader's read() returning.")
 print(f"{'driver':10} {'source':10} {'injected':>8} {'delivered':>9} {'not delivered by Xen':>20} {'lost in dom0':>12} "
       f"{'seconds':>8} {'VIRQ->read ms median/max':>24}")
 for kind, r in rows:
@@ -22,10 +24,11 @@ for kind, r in rows:
               f"{r['lost_in_xen']:>20} {r['lost_in_dom0']:>12} {r['seconds']:>8} {lat:>24}")
 print()
 print("No reader while 100 errors arrive, then one read (upstream keeps 32 and drops the rest)")
-print(f"{'driver':10} {'injected':>8} {'delivered':>9} {'lost in dom0':>12}")
+print(f"{'driver':10} {'source':10} {'injected':>8} {'delivered':>9} {'lost in dom0':>12}")
 for kind, r in rows:
     if kind == "mce_noreader":
-        print(f"{r['driver']:10} {r['injected']:>8} {r['delivered']:>9} {r['lost_in_dom0']:>12}")
+        print(f"{r['driver']:10} {r.get('source', 'qemu-mce'):10} {r['injected']:>8} {r['delivered']:>9} "
+              f"{r['lost_in_dom0']:>12}")
 print()
 print("CPU hot-add (xen_acpi_cpu auto_online=1), from device_add")
 print(f"{'cpus':>4} {'present in Xen ms':>18} {'online ms':>10}")

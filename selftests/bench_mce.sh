@@ -13,14 +13,10 @@
 plan 3
 R=/selftests/mcelog_read
 D=/sys/kernel/debug/xen_mce
-T=/sys/kernel/tracing
 driver=${XENRAS_ROLE#bench-}
 [ "$driver" = xen_mce ] && insmod /lib/xenras/xen_mce.ko
 up() { cut -d' ' -f1 /proc/uptime; }
-echo mono >$T/trace_clock
-echo 'name == "mce"' >$T/events/irq/irq_handler_entry/filter
-echo 1 >$T/events/irq/irq_handler_entry/enable
-echo 65536 >$T/buffer_size_kb
+trace_mce_irq
 # inject N BASE: N corrected errors, 20 per poll period.
 inject() {
 	sent=0
@@ -37,13 +33,6 @@ inject() {
 		sleep 3
 	done
 }
-lost_dom0() {
-	flags=$($R -t flags 2>/dev/null | sed -n 's/flags=//p')
-	case $driver in
-	xen_mce) cat $D/lost ;;
-	*) [ "$flags" = 0x1 ] && echo overflowed || echo 0 ;;
-	esac
-}
 base=0x20000000
 for n in 100 1000; do
 	echo >$T/trace
@@ -55,12 +44,7 @@ for n in 100 1000; do
 	wait $rp
 	t1=$(up)
 	got=$(grep -c '^rec ' /tmp/bench.$n)
-	# VIRQ -> read() latency: each read against the last "mce" IRQ before it.
-	lat=$( (sed -n 's/.* \([0-9]*\.[0-9]*\): irq_handler_entry: .*name=mce.*/irq \1/p' $T/trace
-		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' /tmp/bench.$n) | sort -k2 -n |
-		awk '$1 == "irq" { last = $2 } $1 == "read" && last { d = ($2 - last) * 1000; v[n++] = d }
-		     END { if (!n) { print "- -"; exit } ; for (i = 0; i < n; i++) for (j = i + 1; j < n; j++) if (v[j] < v[i]) { t = v[i]; v[i] = v[j]; v[j] = t }
-		           printf "%.2f %.2f", v[int(n / 2)], v[n - 1] }')
+	lat=$(virq_to_read_ms /tmp/bench.$n)
 	echo "BENCH mce driver=$driver injected=$n delivered=$got lost_in_xen=$((n - got)) lost_in_dom0=$(lost_dom0) seconds=$(echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}') virq_to_read_ms_median=${lat% *} virq_to_read_ms_max=${lat#* }"
 	check "storm of $n: something delivered" [ "$got" -gt 0 ]
 done

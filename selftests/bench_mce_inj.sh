@@ -24,22 +24,31 @@
 # - If a poll falls between the two hypercalls of one injection, the poller
 #   takes the bank and the #MC finds none: mc_panic "No CPU found valid MCE".
 # - Each error carries its own address (-p): delivered = distinct addresses.
+# Also: VIRQ -> read() latency per storm (as bench_mce.sh; the reader is
+# restarted every second, so a record that lands between two runs counts
+# the restart), and 100 errors while nobody reads.
 . /selftests/lib.sh
-plan 3
+plan 4
 R=/selftests/mcelog_read
 I=/usr/sbin/xen-mceinj
 D=/sys/kernel/debug/xen_mce
 driver=${XENRAS_ROLE#bench-}
 [ "$driver" = xen_mce ] && ! grep -q '^xen_mce ' /proc/modules && insmod /lib/xenras/xen_mce.ko
 up() { cut -d' ' -f1 /proc/uptime; }
-# xen_mce: records it had to drop (cumulative); upstream: the overflow bit
-# of MCE_GETCLEAR_FLAGS (read and cleared).
-lost_dom0() {
-	case $driver in
-	xen_mce) cat $D/lost ;;
-	*) [ "$($R -t flags 2>/dev/null | sed -n 's/flags=//p')" = 0x1 ] && echo overflowed || echo 0 ;;
-	esac
+# inj N BASE: N corrected errors through Xen, each at its own address
+# BASE + i * 4096 (all on CPU 0, see above); prints how many failed.
+inj() {
+	i=0 failed=0
+	while [ $i -lt $1 ]; do
+		$I -t 3 -c 0 -p $(printf '0x%x' $(($2 + i * 4096))) >/dev/null 2>&1 || failed=$((failed + 1))
+		i=$((i + 1))
+	done
+	echo $failed
 }
+# distinct K FILE: how many distinct addresses of storm K (0x<K> and 8 hex
+# digits) the records in FILE carry.
+distinct() { grep '^rec ' "$2" | grep "status=0x9400000000000151 addr=0x$1[0-9a-f]\{8\} " | sed 's/.* addr=\([^ ]*\) .*/\1/' | sort -u | wc -l; }
+trace_mce_irq
 # Records left over from earlier tests.
 $R -w 5 -n 1000000 >/dev/null 2>&1
 storm=0
@@ -54,12 +63,9 @@ for n in 100 1000 10000; do
 	# the file (between two runs the records wait in the driver's ring).
 	(while [ ! -e /tmp/bench_inj.stop ]; do $R -w 1 -n 1000000000; done) >$out 2>&1 &
 	rp=$!
+	echo >/sys/kernel/tracing/trace
 	t0=$(up)
-	i=0 failed=0
-	while [ $i -lt $n ]; do
-		$I -t 3 -c 0 -p $(printf '0x%x' $((base + i * 4096))) >/dev/null 2>&1 || failed=$((failed + 1))
-		i=$((i + 1))
-	done
+	failed=$(inj $n $base)
 	t1=$(up)
 	# Done when the last error came back from Xen's poller as well (its
 	# interposed bank is then clear), at most 30 s.
@@ -68,14 +74,30 @@ for n in 100 1000 10000; do
 	: >/tmp/bench_inj.stop
 	wait $rp
 	recs=$(grep '^rec ' $out | grep -c "status=0x9400000000000151 addr=0x$storm[0-9a-f]\{8\} ")
-	got=$(grep '^rec ' $out | grep "status=0x9400000000000151 addr=0x$storm[0-9a-f]\{8\} " |
-		sed 's/.* addr=\([^ ]*\) .*/\1/' | sort -u | wc -l)
+	got=$(distinct $storm $out)
 	viamc=$(grep '^rec ' $out | grep "status=0x9400000000000151 addr=0x$storm[0-9a-f]\{8\} " | grep -c 'mcgstatus=0x5 ')
 	l1=$(lost_dom0)
 	case $driver in xen_mce) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
 	secs=$(echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}')
 	rate=$(echo "$n $t1 $t0" | awk '{printf "%.1f", $1 / ($2 - $3)}')
-	echo "BENCH mce driver=$driver injected=$n delivered=$got lost_in_xen=$((n - got)) lost_in_dom0=$ldom0 seconds=$secs source=xen-mceinj inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got))"
+	lat=$(virq_to_read_ms $out)
+	echo "BENCH mce driver=$driver injected=$n delivered=$got lost_in_xen=$((n - got)) lost_in_dom0=$ldom0 seconds=$secs source=xen-mceinj inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=${lat% *} virq_to_read_ms_max=${lat#* }"
 	check "storm of $n: xen-mceinj succeeded $n times, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 done
+echo 0 >/sys/kernel/tracing/events/irq/irq_handler_entry/enable
+# Nobody reading while 100 errors arrive (each one fetched from Xen at once),
+# then one mcelog-style read: upstream keeps 32 records, ACKs the rest to
+# Xen and drops them; xen_mce keeps them all (ring_len 1024).
+storm=$((storm + 1))
+sleep 20
+$R -w 5 -n 1000000 >/dev/null 2>&1
+l0=$(lost_dom0)
+failed=$(inj 100 $((storm << 32)))
+sleep 20
+$R -w 5 -n 1 >/tmp/bench_inj.noreader 2>&1
+got=$(distinct $storm /tmp/bench_inj.noreader)
+l1=$(lost_dom0)
+case $driver in xen_mce) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
+echo "BENCH mce_noreader driver=$driver injected=100 delivered=$got lost_in_dom0=$ldom0 source=xen-mceinj inj_failed=$failed"
+check "no reader, 100 errors through Xen: xen-mceinj succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 [ -z "$FAILED" ]

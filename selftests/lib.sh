@@ -35,17 +35,68 @@ wait_for() {
 # metric KEY=VALUE...: figures for the summary table (soak cycles, fault
 # injections); the harness adds them up per machine.
 metric() { echo "XENRAS-METRIC $*"; }
-# unreclaimable slab, kB, after shrinking every cache (which also empties
-# KASAN's quarantine of freed objects on the debug kernel). Waits 6 s first:
-# kfree_rcu() batches are freed up to 5 s later (measured: a CPU eject just
-# before the reading left 360 kB pending once, 48 kB the next run).
+# slab_kb [FILE]: bytes (kB) in objects allocated from unreclaimable slab
+# caches (active objects x object size, /proc/slabinfo; caches without
+# reclaim_account), after shrinking every cache, which also empties KASAN's
+# quarantine of freed objects on the debug kernel; the least of three
+# readings 2 s apart. Objects, not pages (SUnreclaim): partially used slabs
+# moved SUnreclaim by up to 240 kB over 100 load/unload cycles that left the
+# objects flat; processes exiting around a single reading (mm_struct,
+# signal_cache, ...) moved it by up to 130 kB. Waits 6 s first: kfree_rcu()
+# batches are freed up to 5 s later (measured: a CPU eject just before the
+# reading left 360 kB pending once). FILE gets each cache's bytes of the
+# reading kept, for slab_growth.
 slab_kb() {
-	sleep 6
-	for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null
-	awk '/^SUnreclaim:/ { print $2 }' /proc/meminfo
+	sleep 4
+	best=
+	for _r in 1 2 3; do
+		sleep 2
+		for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null
+		grep -l '^1' /sys/kernel/slab/*/reclaim_account 2>/dev/null | cut -d/ -f5 >/tmp/slab.reclaimable
+		awk 'NR == FNR { r[$1] = 1; next } FNR > 2 && !($1 in r) { print $1, $2 * $4 }' \
+			/tmp/slab.reclaimable /proc/slabinfo | sort >/tmp/slab.now
+		kb=$(awk '{ t += $2 } END { printf "%d\n", t / 1024 }' /tmp/slab.now)
+		if [ -z "$best" ] || [ "$kb" -lt "$best" ]; then
+			best=$kb
+			[ -n "$1" ] && cp /tmp/slab.now "$1"
+		fi
+	done
+	echo "$best"
+}
+# slab_growth A B: the caches that grew most between two slab_kb files.
+slab_growth() {
+	awk 'NR == FNR { a[$1] = $2; next } $2 > a[$1] { printf "%s +%d kB\n", $1, ($2 - a[$1]) / 1024 }' "$1" "$2" |
+		sort -t+ -k2 -n -r | head -8
 }
 # CPU hotplug helpers: is_online N (Linux CPU N online), runs_on N (a task
 # pinned to CPU N really runs there).
 S=/sys/devices/system/cpu
 is_online() { [ "$(cat $S/cpu$1/online 2>/dev/null)" = 1 ]; }
 runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null)" = "$1" ]; }
+
+# MCE benchmarks (make bench). $driver is xen_mce or upstream.
+# Records the driver dropped: xen_mce's cumulative debugfs counter; for
+# upstream, the overflow bit of MCE_GETCLEAR_FLAGS (read and cleared).
+lost_dom0() {
+	case $driver in
+	xen_mce) cat /sys/kernel/debug/xen_mce/lost ;;
+	*) [ "$(/selftests/mcelog_read -t flags 2>/dev/null | sed -n 's/flags=//p')" = 0x1 ] && echo overflowed || echo 0 ;;
+	esac
+}
+# Trace every entry into the "mce" IRQ handler (VIRQ_MCA), monotonic clock.
+trace_mce_irq() {
+	T=/sys/kernel/tracing
+	echo mono >$T/trace_clock
+	echo 'name == "mce"' >$T/events/irq/irq_handler_entry/filter
+	echo 65536 >$T/buffer_size_kb
+	echo 1 >$T/events/irq/irq_handler_entry/enable
+	echo >$T/trace
+}
+# VIRQ -> read() latency: each read in mcelog_read's output $1 ("read
+# mono=...") against the last "mce" IRQ before it. Prints "median max" ms.
+virq_to_read_ms() {
+	(sed -n 's/.* \([0-9]*\.[0-9]*\): irq_handler_entry: .*name=mce.*/irq \1/p' /sys/kernel/tracing/trace
+		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
+		awk '$1 == "irq" { last = $2 } $1 == "read" && last { printf "%.2f\n", ($2 - last) * 1000 }' |
+		sort -n | awk '{ v[n++] = $1 } END { if (!n) print "- -"; else print v[int(n / 2)], v[n - 1] }'
+}

@@ -20,14 +20,14 @@ pub mod xen_ras_core;
 #[path = "../rust/xenras/mod.rs"]
 pub mod xenras;
 
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
 use xen_ras_core::hostcpu::{self, HostCpuOps, MatFailure, Outcome, PxmSource};
 use xen_ras_core::hotplug::{ost, Sta, NOTIFY_DEVICE_CHECK};
 use xen_ras_core::mat;
-use xenras::acpi::{self, Handle, NotifyHandler, NotifyRegistration};
+use xenras::acpi::{Handle, NotifyHandler, ProcessorHotplug};
 use xenras::xen;
 
 const VERSION: &str = "0.1.0";
@@ -68,20 +68,7 @@ impl HostCpuOps for Object {
     type Err = Error;
 
     fn sta(&mut self) -> Sta {
-        // No `_STA` means present and enabled (ACPI 6.5, 6.3.7); one that
-        // fails (out of memory) means absent: never hot-add on a guess.
-        match self.0.evaluate_integer(c_str!("_STA")) {
-            Ok(v) => Sta(v as u32),
-            Err(e) if e == ENOENT => Sta(0xf),
-            Err(e) => {
-                pr_err!(
-                    "{}: _STA failed ({:?}): treated as absent\n",
-                    self.0.path(),
-                    e
-                );
-                Sta(0)
-            }
-        }
+        self.0.sta()
     }
 
     fn mat(&mut self) -> core::result::Result<mat::LocalApic, MatFailure> {
@@ -209,29 +196,17 @@ impl NotifyHandler for HostCpus {
     }
 }
 
-/// The module owns hotplug of these processor objects while loaded: Linux's
+/// The module owns hotplug of the processor objects while loaded: Linux's
 /// generic ACPI hotplug is switched off for them (it cannot add a physical
 /// CPU in dom0, and its eject path would `_EJ0` a CPU Xen is running on),
-/// and switched back on at unload.
-struct Owned {
-    handle: Handle,
-    native: Option<bool>,
-}
-
+/// and switched back on at unload (by dropping `hotplug`).
 struct XenAcpiCpu {
-    handlers: KVec<NotifyRegistration<HostCpus>>,
-    owned: KVec<Owned>,
+    hotplug: ProcessorHotplug<HostCpus>,
 }
 
 impl Drop for XenAcpiCpu {
     fn drop(&mut self) {
-        // Notifications first, then give Linux its hotplug back.
-        drop(core::mem::take(&mut self.handlers));
-        for o in self.owned.iter() {
-            if let Some(v) = o.native {
-                o.handle.set_native_hotplug(v);
-            }
-        }
+        drop(core::mem::take(&mut self.hotplug));
         pr_info!("unloaded: Linux's ACPI processor hotplug restored\n");
     }
 }
@@ -247,33 +222,12 @@ impl kernel::Module for XenAcpiCpu {
             pin_init!(HostCpus { lock <- new_mutex!((), "xen_acpi_cpu::lock") }),
             GFP_KERNEL,
         )?;
-        let mut handles = KVec::new();
-        let mut alloc_err = None;
-        acpi::for_each_processor(|h| {
-            if let Err(e) = handles.push(h, GFP_KERNEL) {
-                alloc_err = Some(e);
-            }
-        });
-        if let Some(e) = alloc_err {
-            return Err(e.into());
-        }
-        let mut handlers = KVec::with_capacity(handles.len(), GFP_KERNEL)?;
-        let mut owned = KVec::with_capacity(handles.len(), GFP_KERNEL)?;
+        let hotplug = ProcessorHotplug::new(&cpus)?;
+        pr_info!("owning ACPI processor hotplug: Linux's generic handler is off for these objects until unload\n");
+        // CPUs plugged in while the module was not loaded (only those Xen
+        // does not know, so that boot CPUs log nothing).
         let mut added = 0;
-        for &h in handles.iter() {
-            owned.push(
-                Owned {
-                    handle: h,
-                    native: h.set_native_hotplug(false),
-                },
-                GFP_KERNEL,
-            )?;
-            match NotifyRegistration::new(h, cpus.clone()) {
-                Ok(r) => handlers.push(r, GFP_KERNEL)?,
-                Err(e) => pr_err!("{}: cannot install notify handler: {:?}\n", h.path(), e),
-            }
-            // CPUs plugged in while the module was not loaded (only those
-            // Xen does not know, so that boot CPUs log nothing).
+        for h in hotplug.objects() {
             let _g = cpus.lock.lock();
             let mut o = Object(h);
             if o.sta().usable() {
@@ -287,13 +241,12 @@ impl kernel::Module for XenAcpiCpu {
                 }
             }
         }
-        pr_info!("owning ACPI processor hotplug: Linux's generic handler is off for these objects until unload\n");
         pr_info!(
             "handling {} processor objects, {} CPUs added at load, auto_online={}\n",
-            handlers.len(),
+            hotplug.handled(),
             added,
             auto_online.get()
         );
-        Ok(XenAcpiCpu { handlers, owned })
+        Ok(XenAcpiCpu { hotplug })
     }
 }

@@ -30,9 +30,9 @@ use kernel::alloc::{flags::GFP_KERNEL, KVec};
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
-use xen_ras_core::hotplug::{decide_guest, ost, Action, Sta, NOTIFY_EJECT_REQUEST};
+use xen_ras_core::hotplug::{decide_guest, ost, Action, NOTIFY_EJECT_REQUEST};
 use xen_ras_core::mat;
-use xenras::acpi::{self, Handle, NotifyHandler, NotifyRegistration};
+use xenras::acpi::{Handle, NotifyHandler, ProcessorHotplug};
 use xenras::cpu::{self, Cpu, HotplugDisabled};
 use xenras::sys;
 use xenras::xen;
@@ -67,20 +67,6 @@ struct Added {
 struct GuestCpus {
     #[pin]
     added: Mutex<KVec<Option<Added>>>,
-}
-
-/// `_STA`; none means present and enabled (ACPI 6.5, 6.3.7). A `_STA` that
-/// exists but fails (e.g. out of memory) counts as absent: never map a CPU
-/// the firmware did not say is there (found by the failslab selftest).
-fn sta(h: Handle) -> Sta {
-    match h.evaluate_integer(c_str!("_STA")) {
-        Ok(v) => Sta(v as u32),
-        Err(e) if e == ENOENT => Sta(0xf),
-        Err(e) => {
-            pr_err!("{}: _STA failed ({:?}): treated as absent\n", h.path(), e);
-            Sta(0)
-        }
-    }
 }
 
 /// Reads and parses `_MAT` without logging; why not, if unusable.
@@ -248,7 +234,7 @@ impl GuestCpus {
     /// Handles one notification (or, with a device check, the load-time
     /// scan). Returns the `_OST` code.
     fn event(added: &mut KVec<Option<Added>>, h: Handle, event: u32) -> u32 {
-        let sta = sta(h);
+        let sta = h.sta();
         let owned = added.iter().position(|a| a.is_some_and(|a| a.handle == h));
         let entry = match (sta.usable(), owned) {
             (true, None) if event == NOTIFY_EJECT_REQUEST => match mat_entry(h) {
@@ -319,17 +305,11 @@ impl NotifyHandler for GuestCpus {
     }
 }
 
-/// A processor object taken out of Linux's generic ACPI hotplug while the
-/// module is loaded, and its flag to restore.
-struct Owned {
-    handle: Handle,
-    native: Option<bool>,
-}
-
 struct XenVcpuHotplug {
     cpus: Arc<GuestCpus>,
-    handlers: KVec<NotifyRegistration<GuestCpus>>,
-    owned: KVec<Owned>,
+    /// Linux's generic handler is off for every processor object while
+    /// this lives.
+    hotplug: ProcessorHotplug<GuestCpus>,
 }
 
 impl Drop for XenVcpuHotplug {
@@ -337,12 +317,7 @@ impl Drop for XenVcpuHotplug {
         // Notifications first, then give Linux its hotplug back, then let
         // the native processor driver adopt the CPUs we added, so that its
         // eject path offlines them before `_EJ0`.
-        drop(core::mem::take(&mut self.handlers));
-        for o in self.owned.iter() {
-            if let Some(v) = o.native {
-                o.handle.set_native_hotplug(v);
-            }
-        }
+        drop(core::mem::take(&mut self.hotplug));
         let added = core::mem::take(&mut *self.cpus.added.lock());
         for a in added.iter().flatten() {
             match a.handle.rescan() {
@@ -382,41 +357,14 @@ impl kernel::Module for XenVcpuHotplug {
             pin_init!(GuestCpus { added <- new_mutex!(KVec::new(), "xen_vcpu_hotplug::added") }),
             GFP_KERNEL,
         )?;
-        let mut handles = KVec::new();
-        let mut alloc_err = None;
-        acpi::for_each_processor(|h| {
-            if let Err(e) = handles.push(h, GFP_KERNEL) {
-                alloc_err = Some(e);
-            }
-        });
-        if let Some(e) = alloc_err {
-            return Err(e.into());
-        }
-        let mut this = XenVcpuHotplug {
-            cpus: cpus.clone(),
-            handlers: KVec::with_capacity(handles.len(), GFP_KERNEL)?,
-            owned: KVec::with_capacity(handles.len(), GFP_KERNEL)?,
-        };
-        for &h in handles.iter() {
-            this.owned.push(
-                Owned {
-                    handle: h,
-                    native: h.set_native_hotplug(false),
-                },
-                GFP_KERNEL,
-            )?;
-            match NotifyRegistration::new(h, cpus.clone()) {
-                Ok(r) => this.handlers.push(r, GFP_KERNEL)?,
-                Err(e) => pr_err!("{}: cannot install notify handler: {:?}\n", h.path(), e),
-            }
-        }
+        let hotplug = ProcessorHotplug::new(&cpus)?;
         pr_info!("owning ACPI processor hotplug: Linux's generic handler is off for these objects until unload\n");
         // vCPUs plugged in while nobody handled them (before load, or while
         // the native handler failed).
         let mut picked = 0;
-        for &h in handles.iter() {
+        for h in hotplug.objects() {
             let mut added = cpus.added.lock();
-            if sta(h).usable() {
+            if h.sta().usable() {
                 if let Ok(e) = local_apic(h) {
                     if cpu::by_apic_id(e.apic_id).is_none()
                         && GuestCpus::hot_add(&mut added, h, &e) == ost::SUCCESS
@@ -428,10 +376,10 @@ impl kernel::Module for XenVcpuHotplug {
         }
         pr_info!(
             "handling {} processor objects, {} CPUs added at load, auto_online={}\n",
-            this.handlers.len(),
+            hotplug.handled(),
             picked,
             auto_online.get()
         );
-        Ok(this)
+        Ok(XenVcpuHotplug { cpus, hotplug })
     }
 }

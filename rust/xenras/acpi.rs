@@ -10,6 +10,8 @@ use kernel::error::{code::*, Result};
 use kernel::str::CStr;
 use kernel::sync::{Arc, ArcBorrow};
 
+use crate::xen_ras_core::hotplug::Sta;
+
 /// `ACPI_ROOT_OBJECT` (`ACPI_TO_POINTER(ACPI_MAX_PTR)`).
 const ROOT: bindings::acpi_handle = usize::MAX as bindings::acpi_handle;
 /// `ACPI_ALLOCATE_BUFFER`.
@@ -135,6 +137,24 @@ impl Handle {
         // SAFETY: `ACPI_FREE()` of the buffer ACPICA allocated with kmalloc.
         unsafe { bindings::kfree(buf.pointer) };
         r
+    }
+
+    /// `_STA`. None means present and enabled (ACPI 6.5, 6.3.7); one that
+    /// exists but fails (out of memory, a broken method) means absent,
+    /// logged: never hot-add a device the firmware did not say is there.
+    pub fn sta(&self) -> Sta {
+        match self.evaluate_integer(kernel::c_str!("_STA")) {
+            Ok(v) => Sta(v as u32),
+            Err(e) if e == ENOENT => Sta(0xf),
+            Err(e) => {
+                kernel::pr_err!(
+                    "{}: _STA failed ({:?}): treated as absent\n",
+                    self.path(),
+                    e
+                );
+                Sta(0)
+            }
+        }
     }
 
     /// Evaluates `method` to a buffer (e.g. `_MAT`), copied out.
@@ -345,5 +365,80 @@ impl<T: NotifyHandler> Drop for NotifyRegistration<T> {
             )
         };
         let _ = &self.data;
+    }
+}
+
+/// Processor hotplug owned by one module: every processor object is taken
+/// out of Linux's generic ACPI hotplug ([`Handle::set_native_hotplug`]) and
+/// gets `T`'s system-notify handler. On drop the handlers go first (ACPICA
+/// waits for running ones), then each object gets its old flag back.
+///
+/// ACPI may create a device for an object later (a hot-added CPU); `T`
+/// should call `set_native_hotplug(false)` on the handle it is notified for.
+pub struct ProcessorHotplug<T: NotifyHandler> {
+    handlers: KVec<NotifyRegistration<T>>,
+    /// Every processor object and its flag before we took it over.
+    owned: KVec<(Handle, Option<bool>)>,
+}
+
+impl<T: NotifyHandler> ProcessorHotplug<T> {
+    /// Takes over every processor object for `data`. An object whose
+    /// handler cannot be installed (another owner) is logged and skipped.
+    pub fn new(data: &Arc<T>) -> Result<Self> {
+        let mut handles = KVec::new();
+        let mut alloc_err = None;
+        for_each_processor(|h| {
+            if let Err(e) = handles.push(h, GFP_KERNEL) {
+                alloc_err = Some(e);
+            }
+        });
+        if let Some(e) = alloc_err {
+            return Err(e.into());
+        }
+        let mut this = Self {
+            handlers: KVec::with_capacity(handles.len(), GFP_KERNEL)?,
+            owned: KVec::with_capacity(handles.len(), GFP_KERNEL)?,
+        };
+        for &h in handles.iter() {
+            // Capacity reserved above: these pushes cannot fail.
+            this.owned
+                .push((h, h.set_native_hotplug(false)), GFP_KERNEL)?;
+            match NotifyRegistration::new(h, data.clone()) {
+                Ok(r) => this.handlers.push(r, GFP_KERNEL)?,
+                Err(e) => kernel::pr_err!("{}: cannot install notify handler: {:?}\n", h.path(), e),
+            }
+        }
+        Ok(this)
+    }
+
+    /// Every processor object, present or not.
+    pub fn objects(&self) -> impl Iterator<Item = Handle> + '_ {
+        self.owned.iter().map(|&(h, _)| h)
+    }
+
+    /// How many objects have our notify handler.
+    pub fn handled(&self) -> usize {
+        self.handlers.len()
+    }
+}
+
+impl<T: NotifyHandler> Default for ProcessorHotplug<T> {
+    /// Owns nothing (what remains after `core::mem::take`).
+    fn default() -> Self {
+        Self {
+            handlers: KVec::new(),
+            owned: KVec::new(),
+        }
+    }
+}
+
+impl<T: NotifyHandler> Drop for ProcessorHotplug<T> {
+    fn drop(&mut self) {
+        drop(core::mem::take(&mut self.handlers));
+        for &(h, native) in self.owned.iter() {
+            if let Some(v) = native {
+                h.set_native_hotplug(v);
+            }
+        }
     }
 }

@@ -31,6 +31,7 @@ const int XENRAS_VIRQ_MCA = VIRQ_MCA;
 const unsigned int XENRAS_MCE_GET_RECORD_LEN = MCE_GET_RECORD_LEN;
 const unsigned int XENRAS_MCE_GET_LOG_LEN = MCE_GET_LOG_LEN;
 const unsigned int XENRAS_MCE_GETCLEAR_FLAGS = MCE_GETCLEAR_FLAGS;
+const unsigned long long XENRAS_MCE_HANDLED_MCELOG = MCE_HANDLED_MCELOG;
 const unsigned int XENRAS_O_EXCL = O_EXCL;
 const unsigned int XENRAS_EPOLLIN = EPOLLIN;
 const unsigned int XENRAS_EPOLLRDNORM = EPOLLRDNORM;

@@ -3,7 +3,7 @@
 //! time, capabilities, flushing a work item, the MCE log.
 
 use super::bindings;
-use crate::xen_ras_core::mce::Mce;
+use crate::xen_ras_core::mce::{Mce, MCE_HANDLED_MCELOG};
 use kernel::workqueue::{HasWork, Work};
 
 /// `ktime_get_real_seconds()`.
@@ -31,12 +31,15 @@ pub fn flush_work<T: HasWork<T, ID>, const ID: u64>(this: &T) -> bool {
     }
 }
 
+const _: () = assert!(MCE_HANDLED_MCELOG == bindings::XENRAS_MCE_HANDLED_MCELOG);
+
 /// Hands a record to the kernel's MCE log (`mce_log()`): the `mce_record`
 /// tracepoint (rasdaemon) and the decoder chain see it.
 ///
 /// `severity` stays `MCE_NO_SEVERITY`, so `uc_decode_notifier()` never calls
 /// `memory_failure()` on the address: it is a Xen *machine* address, not a
-/// dom0 page frame.
+/// dom0 page frame. `kflags` says the record is in `/dev/mcelog`
+/// ([`Mce::kernel_log_kflags`]), as the kernel's own `/dev/mcelog` marks it.
 pub fn mce_log(m: &Mce) {
     let mut c = bindings::mce {
         status: m.status,
@@ -63,7 +66,7 @@ pub fn mce_log(m: &Mce) {
         ipid: m.ipid,
         ppin: m.ppin,
         microcode: m.microcode,
-        kflags: 0,
+        kflags: m.kernel_log_kflags(),
     };
     // SAFETY: `c` is a valid `struct mce`; `mce_log` copies it.
     unsafe { bindings::mce_log(&mut c) };

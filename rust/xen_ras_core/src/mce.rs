@@ -24,6 +24,9 @@ pub const X86_VENDOR_HYGON: u8 = 9;
 pub const X86_VENDOR_ZHAOXIN: u8 = 10;
 /// Linux `X86_VENDOR_UNKNOWN`.
 pub const X86_VENDOR_UNKNOWN: u8 = 0xff;
+/// Linux `MCE_HANDLED_MCELOG` (`struct mce.kflags`, kernel-internal): the
+/// record is in `/dev/mcelog`.
+pub const MCE_HANDLED_MCELOG: u64 = 1 << 5;
 
 /// `extcpu` (and `cpu`) of a record whose APIC ID no CPU of Xen's claims.
 pub const CPU_UNKNOWN: u32 = u32::MAX;
@@ -175,6 +178,22 @@ pub mod mce_offsets {
 const _: () = assert!(core::mem::size_of::<Mce>() == MCE_RECORD_LEN);
 
 impl Mce {
+    /// `kflags` for the copy handed to the kernel's `mce_log()` of a record
+    /// that is already in our `/dev/mcelog` ring: what the kernel's own
+    /// `/dev/mcelog` notifier (`dev_mce_log()`) marks on every record it
+    /// stores, except AMD's, which the kernel still reports itself. So the
+    /// kernel's fallback console report ("[Hardware Error]", three
+    /// `KERN_EMERG` lines per record, `mce_default_notifier()`) stays quiet
+    /// as it does natively with `/dev/mcelog`; `mce=print_all` still
+    /// prints. (The records in the ring keep `kflags` 0, as natively.)
+    pub fn kernel_log_kflags(&self) -> u64 {
+        if self.cpuvendor == X86_VENDOR_AMD {
+            0
+        } else {
+            MCE_HANDLED_MCELOG
+        }
+    }
+
     /// The record as the bytes `read(2)` on `/dev/mcelog` returns, padding zeroed.
     pub fn to_bytes(&self) -> [u8; MCE_RECORD_LEN] {
         use mce_offsets::*;
@@ -368,6 +387,21 @@ mod tests {
         assert_eq!(offset_of!(Mce, microcode), MICROCODE);
         assert_eq!(offset_of!(Mce, kflags), KFLAGS);
         assert_eq!(STATUS + IP + INJECT_FLAGS + SYND + IPID, 32 + 57 + 88 + 96);
+    }
+
+    #[test]
+    fn kernel_log_copy_is_marked_handled_by_mcelog_except_amd() {
+        let mut m = Mce {
+            cpuvendor: X86_VENDOR_INTEL,
+            ..Default::default()
+        };
+        assert_eq!(m.kernel_log_kflags(), MCE_HANDLED_MCELOG);
+        m.cpuvendor = X86_VENDOR_UNKNOWN;
+        assert_eq!(m.kernel_log_kflags(), MCE_HANDLED_MCELOG);
+        m.cpuvendor = X86_VENDOR_AMD;
+        assert_eq!(m.kernel_log_kflags(), 0);
+        // The ring's copy is not marked.
+        assert_eq!(m.kflags, 0);
     }
 
     #[test]
