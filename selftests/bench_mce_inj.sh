@@ -92,12 +92,13 @@ storm=$((storm + 1))
 sleep 20
 $R -w 5 -n 1000000 >/dev/null 2>&1
 l0=$(lost_dom0)
-failed=$(inj 100 $((storm << 32)))
+nr=100
+failed=$(inj $nr $((storm << 32)))
 sleep 20
 $R -w 5 -n 1 >/tmp/bench_inj.noreader 2>&1
 got=$(distinct $storm /tmp/bench_inj.noreader)
 l1=$(lost_dom0)
 case $driver in xen_mce) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
-echo "BENCH mce_noreader driver=$driver injected=100 delivered=$got lost_in_dom0=$ldom0 source=xen-mceinj inj_failed=$failed"
-check "no reader, 100 errors through Xen: xen-mceinj succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
+echo "BENCH mce_noreader driver=$driver injected=$nr delivered=$got lost_in_dom0=$ldom0 source=xen-mceinj inj_failed=$failed"
+check "no reader, $nr errors through Xen: xen-mceinj succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 [ -z "$FAILED" ]
