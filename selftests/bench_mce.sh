@@ -2,15 +2,18 @@
 # roles: bench-xen_mce bench-upstream
 # MCE storm benchmark (make bench), the same script for xen_mce and for
 # upstream's C driver (kernel variant with CONFIG_XEN_MCE_LOG=y).
-# 1. Storms of 100 and 1000 corrected errors injected with QEMU's `mce`,
-#    20 at a time (2 CPUs x 10 banks: Xen's poller reads each bank once per
-#    poll), read continuously the way mcelog does; time from VIRQ_MCA (the
-#    "mce" IRQ handler, ftrace on the monotonic clock) to the reader's
-#    read() returning records.
+# 1. A storm of 100 corrected errors injected with QEMU's `mce`, 20 at a
+#    time (2 CPUs x 10 banks: Xen's poller reads each bank once per poll),
+#    read continuously the way mcelog does; time from VIRQ_MCA (the "mce"
+#    IRQ handler, ftrace on the monotonic clock) to the reader's read()
+#    returning records. Larger storms go through Xen's own injector
+#    (bench_mce_inj.sh): through the poller 1000 errors take ~10 minutes per
+#    driver and only add QEMU's bank overwrites, the same for both drivers
+#    (measured earlier: xen_mce 1000 injected, 803 delivered, 0 lost in dom0).
 # 2. No reader: 100 errors arrive while nobody reads, then one read.
 # Prints BENCH lines.
 . /selftests/lib.sh
-plan 3
+plan 2
 R=/selftests/mcelog_read
 D=/sys/kernel/debug/xen_mce
 driver=${XENRAS_ROLE#bench-}
@@ -34,7 +37,7 @@ inject() {
 	done
 }
 base=0x20000000
-for n in 100 1000; do
+for n in 100; do
 	echo >$T/trace
 	$R -w $((n / 2 + 60)) -n $n >/tmp/bench.$n 2>&1 &
 	rp=$!
