@@ -93,6 +93,11 @@ def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
     else:
         common += ["-serial", "stdio", "-monitor", "none"]
     append = f"xenras.role={suite or role} xenras.mode={mode}"
+    # Storm sizes of the MCE benchmarks (make bench BENCH_STORMS="..."),
+    # handed to the guest on its command line.
+    storms = os.environ.get("XENRAS_BENCH_STORMS", "").split()
+    if suite and storms:
+        append += f" xenras.storms={':'.join(storms)}"  # ',' separates multiboot modules
     if role == "xen":
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",

@@ -4,7 +4,7 @@
 # for xen_mce and for upstream's C driver (kernel variant with
 # CONFIG_XEN_MCE_LOG=y). Storms of 100, 1000 and 10000 corrected errors,
 # each injected by one xen-mceinj run, read continuously the way mcelog
-# does. Prints BENCH lines.
+# does (sizes: make bench BENCH_STORMS="..."). Prints BENCH lines.
 #
 # How xen-mceinj -t 3 works (xen/arch/x86/cpu/mcheck/mce.c): XEN_MC_msrinject
 # interposes MCG_STATUS=RIPV|MCIP and bank 1 STATUS=0x9400000000000151 (VAL,
@@ -28,7 +28,8 @@
 # restarted every second, so a record that lands between two runs counts
 # the restart), and 100 errors while nobody reads.
 . /selftests/lib.sh
-plan 4
+STORMS=${XENRAS_STORMS:-100 1000 10000}
+plan $(($(echo $STORMS | wc -w) + 1))
 R=/selftests/mcelog_read
 I=/usr/sbin/xen-mceinj
 D=/sys/kernel/debug/xen_mce
@@ -52,7 +53,7 @@ trace_mce_irq
 # Records left over from earlier tests.
 $R -w 5 -n 1000000 >/dev/null 2>&1
 storm=0
-for n in 100 1000 10000; do
+for n in $STORMS; do
 	storm=$((storm + 1))
 	# Storm k reports addresses k<<32 + i*4096: 0x<k> and 8 hex digits.
 	base=$((storm << 32))

@@ -68,6 +68,13 @@ slab_growth() {
 	awk 'NR == FNR { a[$1] = $2; next } $2 > a[$1] { printf "%s +%d kB\n", $1, ($2 - a[$1]) / 1024 }' "$1" "$2" |
 		sort -t+ -k2 -n -r | head -8
 }
+# slab_flat BEFORE-FILE AFTER-FILE S0 S1 WHAT: the soak verdict, with the
+# caches that grew most as diagnostics (256 kB tolerance: see slab_kb).
+slab_flat() {
+	diag "unreclaimable slab objects: $3 kB before, $4 kB after $5; grew most:"
+	diag "$(slab_growth "$1" "$2")"
+	check "unreclaimable slab objects flat: $3 -> $4 kB (tolerance 256 kB)" [ $(($4 - $3)) -lt 256 ]
+}
 # CPU hotplug helpers: is_online N (Linux CPU N online), runs_on N (a task
 # pinned to CPU N really runs there).
 S=/sys/devices/system/cpu

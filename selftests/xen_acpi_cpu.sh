@@ -5,7 +5,7 @@
 # management tools online the CPU, and a machine check on it reaches
 # /dev/mcelog with the new CPU's number; eject is refused.
 . /selftests/lib.sh
-plan 12
+plan 16
 R=/selftests/mcelog_read
 added() { dmesg | grep -q "xen_acpi_cpu: .*added to Xen as CPU $1 (APIC ID $2"; }
 
@@ -47,6 +47,20 @@ sleep 5
 check "no module, no hot-add" sh -c '! dmesg | grep -q "added to Xen as CPU 3"'
 check "load picks up the CPU plugged in meanwhile" \
 	sh -c 'insmod /lib/xenras/xen_acpi_cpu.ko && dmesg | grep -q "added to Xen as CPU 3 (APIC ID 3" && rmmod xen_acpi_cpu'
+
+# Onlining through pcpu.c's sysfs. It re-reads Xen's CPU list only on
+# VIRQ_PCPU_STATE, which XENPF_cpu_hotadd does not raise: CPU 3 (added
+# offline) gets its xen_cpu3 directory once another CPU changes state.
+X=/sys/devices/system/xen_cpu
+check "CPU 3 not yet listed by pcpu.c (no VIRQ_PCPU_STATE on hot-add)" [ ! -e $X/xen_cpu3 ]
+echo 0 >$X/xen_cpu2/online
+check "sysfs offline of xen_cpu2: Xen reports CPU 2 offline" wait_for 10 grep -q 0 $X/xen_cpu2/online
+check "the resync lists CPU 3 as xen_cpu3, offline" wait_for 10 grep -q 0 $X/xen_cpu3/online
+echo 1 >$X/xen_cpu3/online
+echo 1 >$X/xen_cpu2/online
+check "sysfs online of xen_cpu3 and xen_cpu2: Xen reports both online" \
+	wait_for 10 sh -c "grep -q 1 $X/xen_cpu3/online && grep -q 1 $X/xen_cpu2/online"
+diag "$(dmesg | grep 'xen_acpi_cpu: Xen CPU' | tail -3)"
 echo 1 >/proc/sys/kernel/printk
 # Runs after mce*.sh on purpose: QEMU raises a triple fault when a broadcast
 # machine check reaches a CPU that is plugged in but was never brought up.

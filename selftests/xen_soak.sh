@@ -39,7 +39,5 @@ done
 check "xen_acpi_cpu: $N load/unload cycles (load-time scan each time, one eject request)" [ $r = 0 ]
 metric soak_cycles=$N
 s1=$(slab_kb /tmp/slab.1)
-diag "unreclaimable slab objects: $s0 kB before, $s1 kB after $((2 * N)) cycles; grew most:"
-diag "$(slab_growth /tmp/slab.0 /tmp/slab.1)"
-check "unreclaimable slab objects flat: $s0 -> $s1 kB (tolerance 256 kB)" [ $((s1 - s0)) -lt 256 ]
+slab_flat /tmp/slab.0 /tmp/slab.1 "$s0" "$s1" "$((2 * N)) cycles"
 [ -z "$FAILED" ]

@@ -135,7 +135,13 @@ impl HostCpus {
                     pxm
                 );
                 match online {
-                    None => {}
+                    // pcpu.c lists it only at Xen's next VIRQ_PCPU_STATE,
+                    // which XENPF_cpu_hotadd does not raise: name the tool.
+                    None => pr_info!(
+                        "Xen CPU {}: left offline for management tools (xen-hptool cpu-online {})\n",
+                        cpu,
+                        cpu
+                    ),
                     Some(Ok(())) => pr_info!("Xen CPU {} online (auto_online)\n", cpu),
                     // Present but offline is a consistent state: say so.
                     Some(Err(err)) => pr_err!(
