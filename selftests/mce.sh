@@ -9,6 +9,17 @@ R=/selftests/mcelog_read
 D=/sys/kernel/debug/xen_mce
 cnt() { cat $D/$1 2>/dev/null || echo -1; }
 field() { echo "$1" | tr ' ' '\n' | sed -n "s/^$2=//p" | head -1; }
+# fields REC KEY=VALUE...: every field of the record has its value; each
+# mismatch is a diagnostic line.
+fields() {
+	_rec=$1 _ok=0
+	shift
+	for kv; do
+		[ "$(field "$_rec" ${kv%%=*})" = "${kv#*=}" ] ||
+			{ diag "field ${kv%%=*}: got $(field "$_rec" ${kv%%=*}) want ${kv#*=}"; _ok=1; }
+	done
+	return $_ok
+}
 
 # rasdaemon 0.6.8 (Debian 12) polls trace_pipe_raw, which since Linux 6.1
 # wakes readers only at buffer_percent (default 50%) of the buffer: give it
@@ -36,9 +47,8 @@ diag "$out"
 rec=$(echo "$out" | grep '^rec ' | grep 'status=0x9c0000400000009f' | head -1)
 check "corrected error arrives on /dev/mcelog" [ -n "$rec" ]
 ok_fields=1
-for kv in bank=1 addr=0x12345000 misc=0x86 mcgstatus=0 cpu=1 extcpu=1 socket=0 apicid=1 vendor=0 finished=1; do
-	[ "$(field "$rec" ${kv%%=*})" = "${kv#*=}" ] || { diag "field ${kv%%=*}: got $(field "$rec" ${kv%%=*}) want ${kv#*=}"; ok_fields=0; }
-done
+fields "$rec" bank=1 addr=0x12345000 misc=0x86 mcgstatus=0 cpu=1 extcpu=1 socket=0 apicid=1 vendor=0 finished=1 ||
+	ok_fields=0
 [ "$(field "$rec" mcgcap)" != 0x0 ] || { diag "mcgcap is 0"; ok_fields=0; }
 check "every field of the corrected error is right" [ $ok_fields = 1 ]
 check "dom0 did not offline the machine address as its own page" \
@@ -60,20 +70,18 @@ diag "$(dmesg | grep -E 'xen_mce|Memory failure|Hardware Error' | tail -20)"
 # recovery offlines the page at -p (Xen's own by default) and hung Xen in
 # UCR recovery under TCG, as a QEMU SRAO on a page dom0 does not own does;
 # 2 is CMCI, which QEMU lacks. All injections on one CPU (bench_mce_inj.sh
-# explains why). Xen's poller later
-# reads the uncleared bank once more (MCG_STATUS 0): waited for, so that no
-# stray record reaches the next test.
+# explains why). Xen's poller later reads the uncleared bank once more
+# (MCG_STATUS 0): waited for, so that no stray record reaches the next test.
 /usr/sbin/xen-mceinj -t 3 -c 0 -p 0x7654000 >/tmp/mceinj.log 2>&1
 diag "xen-mceinj: rc=$? $(tail -2 /tmp/mceinj.log)"
 out=$($R -w 10 -n 1)
 diag "$out"
 rec=$(echo "$out" | grep '^rec ' | grep 'status=0x9400000000000151' | head -1)
 ok_fields=1
-for kv in bank=1 addr=0x7654000 misc=0 mcgstatus=0x5 cpu=0 extcpu=0 socket=0 apicid=0 vendor=0 finished=1; do
-	[ "$(field "$rec" ${kv%%=*})" = "${kv#*=}" ] || { diag "field ${kv%%=*}: got $(field "$rec" ${kv%%=*}) want ${kv#*=}"; ok_fields=0; }
-done
+fields "$rec" bank=1 addr=0x7654000 misc=0 mcgstatus=0x5 cpu=0 extcpu=0 socket=0 apicid=0 vendor=0 finished=1 ||
+	ok_fields=0
 check "error injected through Xen (XEN_MC_msrinject/mceinject) arrives, every field right" \
-	sh -c "[ -n '$rec' ] && [ $ok_fields = 1 ]"
+	[ -n "$rec" -a $ok_fields = 1 ]
 wait_for 40 sh -c "$R -w 1 -n 1 | grep -q 'addr=0x7654000 .*mcgstatus=0 '"
 diag "counters: $(for f in $D/*; do printf '%s=%s ' ${f##*/} $(cat $f); done)"
 check "every fetched record acked, none lost" \
