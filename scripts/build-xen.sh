@@ -3,26 +3,39 @@
 # project's patches (scripts/xen/*.patch) and Debian's installed config.
 # Debian 12's binary hypervisor never hands a machine check to dom0 (see
 # scripts/xen/0001-*.patch). Output: $XENRAS_BUILD/xen/xen (multiboot ELF
-# that QEMU's -kernel loads). Cached: rebuilt only when a patch changes.
+# that QEMU's -kernel loads), a symlink into the machine-wide cache
+# ($XENRAS_CACHE/xen/KEY). KEY hashes the source version, the patches,
+# Debian's config, the compiler and XEN_RECIPE: any change rebuilds.
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/env.sh"
 
 XEN_SRC_VERSION=4.17.5+72-g01140da4e8-1
+XEN_RECIPE=1
+key=$( { echo "recipe $XEN_RECIPE source $XEN_SRC_VERSION"; cat "$top"/scripts/xen/*.patch \
+	/boot/xen-4.17-amd64.config; gcc --version | head -1; } | sha256sum | cut -c1-16)
+[ "${1:-}" = --key ] && { echo "$key"; exit 0; }
+cache="$XENRAS_CACHE/xen/4.17-$key"
 out="$XENRAS_BUILD/xen"
-work="$XENRAS_BUILD/xen-src"
-stamp="$out/.stamp"
-want=$(cat "$top"/scripts/xen/*.patch /boot/xen-4.17-amd64.config | sha256sum | cut -d' ' -f1)
+stamp="$cache/.stamp"
 
-if [ -f "$stamp" ] && [ "$(cat "$stamp")" = "$want" ] && [ -f "$out/xen" ]; then
-	echo "build-xen: $out/xen is up to date"
+link() {
+	mkdir -p "$out"
+	ln -sfn "$cache/xen" "$out/xen"
+}
+if [ -f "$stamp" ] && [ -f "$cache/xen" ]; then
+	link
+	echo "build-xen: Xen from the cache ($cache)"
 	exit 0
 fi
-
-rm -rf "$work"
-mkdir -p "$work" "$out"
+mkdir -p "$XENRAS_CACHE/xen"
+exec 9>"$XENRAS_CACHE/xen/build.lock"
+flock 9
+work="$cache/src"
+rm -rf "$cache"
+mkdir -p "$work"
 cd "$work"
-echo "build-xen: fetching Debian source xen=$XEN_SRC_VERSION"
+echo "build-xen: fetching Debian source xen=$XEN_SRC_VERSION (key $key)"
 apt-get source -qq "xen=$XEN_SRC_VERSION" >"$work/source.log" 2>&1 || {
 	cat "$work/source.log"; exit 1; }
 cd xen-*/
@@ -35,7 +48,13 @@ echo "build-xen: building the hypervisor (about a minute)"
 {
 	make -C xen olddefconfig
 	make -C xen -j"$(nproc)" XEN_BUILD_DATE="$(date -u +%F)"
-} >"$out/build.log" 2>&1 || { tail -30 "$out/build.log"; exit 1; }
-cp xen/xen "$out/xen"
-echo "$want" >"$stamp"
+} >"$cache/build.log" 2>&1 || { tail -30 "$cache/build.log"; exit 1; }
+cp xen/xen "$cache/xen"
+cd "$cache"
+rm -rf "$work"
+date -u +%FT%TZ >"$stamp"
+link
+for old in "$XENRAS_CACHE/xen/4.17-"*; do
+	[ "$old" = "$cache" ] || [ ! -d "$old" ] || { echo "build-xen: pruning $old"; rm -rf "$old"; }
+done
 echo "build-xen: done: $out/xen"
