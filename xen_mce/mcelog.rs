@@ -437,7 +437,7 @@ impl MiscDevice for McelogDev {
         Ok(n * MCE_RECORD_LEN)
     }
 
-    fn poll(log: ArcBorrow<'_, Mcelog>, file: &File, table: &PollTable) -> u32 {
+    fn poll(log: ArcBorrow<'_, Mcelog>, file: &File, table: &PollTable<'_>) -> u32 {
         table.wait(file, &log.readers);
         if log.ring.lock().is_empty() {
             0
@@ -479,7 +479,7 @@ struct XenMce {
 }
 
 impl kernel::Module for XenMce {
-    fn init(module: &'static ThisModule) -> Result<Self> {
+    fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("version {}\n", VERSION);
         if !xen::initial_domain() {
             pr_info!("not running in Xen dom0, refusing to load\n");
@@ -498,7 +498,6 @@ impl kernel::Module for XenMce {
                     minor: Some(MCELOG_MINOR),
                     mode: 0o600,
                 },
-                module,
                 log.clone(),
             ),
             GFP_KERNEL,

@@ -1,10 +1,28 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Misc character devices, in the shape of upstream's
-//! `kernel::miscdevice` (6.13+): a [`MiscDevice`] trait and a pinned
-//! [`MiscDeviceRegistration`] that deregisters on drop.
+//! `kernel::miscdevice` (6.13+): a [`MiscDevice`] trait, a `'static`
+//! `file_operations` table per type ([`MiscdeviceVTable`], as upstream's
+//! `MiscdeviceVTable::<T>::VTABLE`) and a pinned [`MiscDeviceRegistration`]
+//! that deregisters on drop.
 //!
-//! Differences to upstream's first version, all upstream later grew too:
-//! `open` receives the registration's data, and `read`/`poll` exist.
+//! The table is `'static` and its `owner` is this module: an open file only
+//! ever points at module text, and it pins the module (`fops_get()` in
+//! `misc_open()` takes a module reference, `fput()` drops it), so dropping
+//! the registration while a file is open (an init error path, or unload)
+//! leaves nothing dangling.
+//!
+//! Deviations from upstream, to change when porting to a newer kernel
+//! (there, delete this file and use `kernel::miscdevice`):
+//! - `open(data, file)` receives the registration's [`MiscDevice::Data`]
+//!   (upstream 6.13: `open(file, &MiscDeviceRegistration<Self>)`, and
+//!   per-device data came later as `MiscDeviceRegistration::data`-like
+//!   fields);
+//! - `read(2)` is the plain `.read` hook with a [`UserSliceWriter`], not
+//!   `read_iter` with an `IovIterDest` (upstream 6.17);
+//! - `poll` takes this file's [`PollTable`] (upstream has `PollTable` in
+//!   `kernel::sync::poll` and no `poll` hook in `MiscDevice` yet);
+//! - [`File`] is this file's minimal `struct file` (only `flags()`);
+//!   upstream's is `kernel::fs::File`.
 
 use super::bindings;
 use super::wait::WaitQueue;
@@ -16,9 +34,13 @@ use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::types::{ForeignOwnable, Opaque};
 use kernel::uaccess::{UserSlice, UserSliceWriter};
-use kernel::ThisModule;
 
 /// `struct file`, borrowed for the duration of a file operation.
+///
+/// # Invariants
+///
+/// The wrapped `struct file` is valid for as long as the reference to
+/// `File` is (see [`File::from_raw`]).
 #[repr(transparent)]
 pub struct File(Opaque<bindings::file>);
 
@@ -33,23 +55,43 @@ impl File {
     }
 
     /// `f_flags` (`O_*` bits given to `open(2)`).
+    ///
+    /// `fcntl(F_SETFL)` may change the flags of an open file at any time,
+    /// so this is a single volatile load, as upstream's `File::flags()`
+    /// (`READ_ONCE`).
     pub fn flags(&self) -> u32 {
-        // SAFETY: `f_flags` is set before `open` and read-only afterwards in
-        // the paths that call us.
-        unsafe { (*self.0.get()).f_flags }
+        // SAFETY: by the type invariant the file is valid; the field address
+        // is computed without creating a reference, and a volatile aligned
+        // 32-bit load is what `READ_ONCE(file->f_flags)` does, so a racing
+        // `fcntl(F_SETFL)` yields the old or the new flags.
+        unsafe { core::ptr::addr_of!((*self.0.get()).f_flags).read_volatile() }
     }
 }
 
-/// `poll_table`, for [`MiscDevice::poll`].
-#[repr(transparent)]
-pub struct PollTable(Opaque<bindings::poll_table_struct>);
+/// The `poll_table` of one `poll` call, for [`MiscDevice::poll`]. The
+/// kernel may pass none (`vfs_poll(file, NULL)`, e.g. for a readiness
+/// check): then [`PollTable::wait`] registers nothing.
+///
+/// # Invariants
+///
+/// `table` is NULL or points to a `poll_table` valid for `'a`.
+pub struct PollTable<'a> {
+    table: *mut bindings::poll_table_struct,
+    _p: PhantomData<&'a bindings::poll_table_struct>,
+}
 
-impl PollTable {
-    /// `poll_wait()`: registers `wq` so that a wake-up re-polls the file.
+impl PollTable<'_> {
+    /// `poll_wait()`: registers `wq` so that a wake-up re-polls the file
+    /// (nothing when the table is NULL or has no queueing callback).
+    ///
+    /// `wq` must stay registered until the file is released or `wq` is
+    /// dropped: [`WaitQueue`]'s drop detaches pollers (`POLLFREE`).
     pub fn wait(&self, file: &File, wq: &WaitQueue) {
-        // SAFETY: all three pointers are valid for the duration of the poll
-        // call; the wait queue is pinned and outlives the open file.
-        unsafe { bindings::xenras_poll_wait(file.0.get(), wq.as_raw(), self.0.get()) };
+        // SAFETY: `file` is valid (its invariant), `wq` is an initialised,
+        // pinned wait queue that detaches its pollers when dropped, and
+        // `table` is NULL or valid for this call (type invariant);
+        // `poll_wait()` accepts a NULL table.
+        unsafe { bindings::xenras_poll_wait(file.0.get(), wq.as_raw(), self.table) };
     }
 }
 
@@ -93,7 +135,7 @@ pub trait MiscDevice: Sized + 'static {
     fn poll(
         _device: <Self::Ptr as ForeignOwnable>::Borrowed<'_>,
         _file: &File,
-        _table: &PollTable,
+        _table: &PollTable<'_>,
     ) -> u32 {
         kernel::build_error!(VTABLE_DEFAULT_ERROR)
     }
@@ -109,75 +151,86 @@ pub trait MiscDevice: Sized + 'static {
     }
 }
 
-/// A registered misc device; deregistered on drop. Must stay pinned.
+/// A registered misc device; deregistered on drop.
+///
+/// # Invariants
+///
+/// `inner` is registered with `misc_register()` (a failed registration
+/// never produces a `Self`), its `fops` is [`MiscdeviceVTable::<T>::build`],
+/// and `self` is pinned until `drop` has deregistered it.
+#[pin_data(PinnedDrop)]
 pub struct MiscDeviceRegistration<T: MiscDevice> {
+    #[pin]
     inner: Opaque<bindings::miscdevice>,
-    fops: Opaque<bindings::file_operations>,
     data: T::Data,
     _t: PhantomData<T>,
 }
 
-// SAFETY: after registration the C side only reads `inner`/`fops`; `data` is `Sync`.
+// SAFETY: after registration the C side only reads `inner` (under
+// `misc_mtx`); `data` is `Send`.
 unsafe impl<T: MiscDevice> Send for MiscDeviceRegistration<T> {}
-// SAFETY: as above.
+// SAFETY: `&self` only exposes `data`, which is `Sync`; `inner` is not
+// written after registration.
 unsafe impl<T: MiscDevice> Sync for MiscDeviceRegistration<T> {}
 
-fn file_operations<T: MiscDevice>(module: &'static ThisModule) -> bindings::file_operations {
-    // SAFETY: an all-zero `file_operations` is valid: every hook absent.
-    let mut f: bindings::file_operations = unsafe { zeroed() };
-    // The module cannot be unloaded while one of its files is open.
-    f.owner = module.as_ptr().cast();
-    f.open = Some(fops_open::<T>);
-    f.release = Some(fops_release::<T>);
-    if T::HAS_READ {
-        f.read = Some(fops_read::<T>);
-    }
-    if T::HAS_POLL {
-        f.poll = Some(fops_poll::<T>);
-    }
-    if T::HAS_IOCTL {
+/// The `file_operations` of `T`'s devices: one `'static` table per type,
+/// as upstream's `MiscdeviceVTable::<T>::VTABLE`, owned by this module.
+pub struct MiscdeviceVTable<T: MiscDevice>(PhantomData<T>);
+
+impl<T: MiscDevice> MiscdeviceVTable<T> {
+    const VTABLE: bindings::file_operations = bindings::file_operations {
+        // `misc_open()` pins the module for every open file (`fops_get()`),
+        // and refuses new opens once it is going away.
+        owner: (&raw const super::param::__this_module).cast_mut().cast(),
+        open: Some(fops_open::<T>),
+        release: Some(fops_release::<T>),
+        read: if T::HAS_READ { Some(fops_read::<T>) } else { None },
+        poll: if T::HAS_POLL { Some(fops_poll::<T>) } else { None },
         // No `compat_ioctl`: the project's kernels have no 32-bit userspace.
-        f.unlocked_ioctl = Some(fops_ioctl::<T>);
+        unlocked_ioctl: if T::HAS_IOCTL {
+            Some(fops_ioctl::<T>)
+        } else {
+            None
+        },
+        // SAFETY: an all-zero `file_operations` is valid: every other hook
+        // absent.
+        ..unsafe { core::mem::MaybeUninit::zeroed().assume_init() }
+    };
+
+    /// The table, with a `'static` lifetime (the constant is promoted).
+    pub const fn build() -> &'static bindings::file_operations {
+        &Self::VTABLE
     }
-    f
 }
 
 impl<T: MiscDevice> MiscDeviceRegistration<T> {
     /// Registers the device. Fails with the errno of `misc_register`
     /// (`-EBUSY` when the minor is taken by another driver).
-    pub fn register(
-        opts: MiscDeviceOptions,
-        module: &'static ThisModule,
-        data: T::Data,
-    ) -> impl PinInit<Self, Error> {
-        let init = move |slot: *mut Self| -> Result {
-            // SAFETY: `slot` is valid for writes and will stay pinned; every
-            // field is written before `misc_register` publishes the device,
-            // and on failure `data` (the only field with a destructor) is
-            // dropped again, leaving nothing initialised.
-            unsafe {
-                let fops = Opaque::raw_get(core::ptr::addr_of!((*slot).fops));
-                fops.write(file_operations::<T>(module));
-                core::ptr::addr_of_mut!((*slot).data).write(data);
-                core::ptr::addr_of_mut!((*slot)._t).write(PhantomData);
-                let misc = Opaque::raw_get(core::ptr::addr_of!((*slot).inner));
-                let mut m: bindings::miscdevice = zeroed();
-                m.minor = opts.minor.unwrap_or(bindings::MISC_DYNAMIC_MINOR as i32);
-                m.name = opts.name.as_char_ptr();
-                m.mode = opts.mode;
-                m.fops = fops;
-                misc.write(m);
-                let ret = bindings::misc_register(misc);
-                if ret != 0 {
-                    core::ptr::drop_in_place(core::ptr::addr_of_mut!((*slot).data));
-                    return Err(Error::from_errno(ret));
-                }
-                Ok(())
-            }
+    pub fn register(opts: MiscDeviceOptions, data: T::Data) -> impl PinInit<Self, Error> {
+        let init_inner = move |slot: *mut Opaque<bindings::miscdevice>| -> Result {
+            let slot = Opaque::raw_get(slot);
+            // SAFETY: an all-zero `miscdevice` is a valid starting point.
+            let mut m: bindings::miscdevice = unsafe { zeroed() };
+            m.minor = opts.minor.unwrap_or(bindings::MISC_DYNAMIC_MINOR as i32);
+            m.name = opts.name.as_char_ptr();
+            m.mode = opts.mode;
+            m.fops = MiscdeviceVTable::<T>::build();
+            // SAFETY: `slot` is valid for writes (`pin_init_from_closure`).
+            unsafe { slot.write(m) };
+            // SAFETY: `slot` is an initialised `miscdevice` that stays pinned
+            // until `drop` deregisters it; `data` is written before `inner`
+            // (`register` initialises it first), so an `open` racing
+            // with the registration finds it.
+            to_result(unsafe { bindings::misc_register(slot) })
         };
-        // SAFETY: `init` initialises every field on success and leaves the
-        // slot uninitialised on failure, and never moves it.
-        unsafe { kernel::init::pin_init_from_closure(init) }
+        try_pin_init!(Self {
+            data,
+            _t: PhantomData,
+            // INVARIANT: on success `inner` is registered with `T`'s table.
+            // SAFETY: `init_inner` initialises the slot completely or fails,
+            // and never moves it.
+            inner <- unsafe { kernel::init::pin_init_from_closure(init_inner) },
+        })
     }
 
     /// The registration's data.
@@ -186,11 +239,14 @@ impl<T: MiscDevice> MiscDeviceRegistration<T> {
     }
 }
 
-impl<T: MiscDevice> Drop for MiscDeviceRegistration<T> {
-    fn drop(&mut self) {
-        // SAFETY: `inner` was registered by `register` (a failed
-        // registration never produces a `Self`). Open files hold a module
-        // reference, so none is open now.
+#[pinned_drop]
+impl<T: MiscDevice> PinnedDrop for MiscDeviceRegistration<T> {
+    fn drop(self: Pin<&mut Self>) {
+        // SAFETY: `inner` is registered (type invariant). `misc_deregister()`
+        // takes `misc_mtx`, under which `misc_open()` runs `fops_open`, so no
+        // open is using `data` once it returns; files already open use only
+        // the `'static` table (their module reference keeps it) and their own
+        // `T::Ptr`, never this registration.
         unsafe { bindings::misc_deregister(self.inner.get()) };
     }
 }
@@ -202,12 +258,13 @@ unsafe extern "C" fn fops_open<T: MiscDevice>(
     inode: *mut bindings::inode,
     file: *mut bindings::file,
 ) -> c_int {
-    // SAFETY: `misc_open` stored the `struct miscdevice` in `private_data`;
-    // it is the `inner` field of a pinned `MiscDeviceRegistration<T>`.
-    let reg = unsafe {
-        let misc = (*file).private_data.cast::<bindings::miscdevice>();
-        &*kernel::container_of!(misc, Self_::<T>, inner)
-    };
+    // SAFETY: `file` is valid; `misc_open()` stored its `struct miscdevice`
+    // in `private_data` before calling us.
+    let misc = unsafe { (*file).private_data }.cast::<bindings::miscdevice>();
+    // SAFETY: only `T`'s registrations use `T`'s table, so `misc` is the
+    // `inner` field of a `MiscDeviceRegistration<T>`; `misc_open()` holds
+    // `misc_mtx`, so the registration cannot be dropped during this call.
+    let reg = unsafe { &*kernel::container_of!(misc, Self_::<T>, inner) };
     // SAFETY: `file` is valid for the duration of `open`.
     let f = unsafe { File::from_raw(file) };
     from_result(|| {
@@ -270,10 +327,15 @@ unsafe extern "C" fn fops_poll<T: MiscDevice>(
 ) -> bindings::__poll_t {
     // SAFETY: the file is open, so `private_data` holds a live `T::Ptr`.
     let dev = unsafe { T::Ptr::borrow((*file).private_data) };
-    // SAFETY: `file` and `table` are valid for the duration of `poll`;
-    // `PollTable` is `repr(transparent)`.
-    let (f, t) = unsafe { (File::from_raw(file), &*table.cast::<PollTable>()) };
-    T::poll(dev, f, t)
+    // SAFETY: `file` is valid for the duration of `poll`.
+    let f = unsafe { File::from_raw(file) };
+    // INVARIANT: the VFS passes NULL (`vfs_poll(file, NULL)`) or a table
+    // valid for this call.
+    let t = PollTable {
+        table,
+        _p: PhantomData,
+    };
+    T::poll(dev, f, &t)
 }
 
 /// # Safety
