@@ -22,11 +22,6 @@ bool xenras_xen_pv_domain(void)
 	return xen_pv_domain();
 }
 
-bool xenras_xen_hvm_domain(void)
-{
-	return xen_hvm_domain();
-}
-
 bool xenras_acpi_disabled(void)
 {
 	return acpi_disabled;

@@ -14,7 +14,6 @@ struct xen_platform_op;
 
 bool xenras_xen_initial_domain(void);
 bool xenras_xen_pv_domain(void);
-bool xenras_xen_hvm_domain(void);
 bool xenras_acpi_disabled(void);
 int xenras_hypervisor_mca(struct xen_mc *mc);
 int xenras_hypervisor_platform_op(struct xen_platform_op *op);

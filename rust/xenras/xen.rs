@@ -23,12 +23,6 @@ pub fn pv_domain() -> bool {
     unsafe { bindings::xenras_xen_pv_domain() }
 }
 
-/// Whether this kernel runs as a Xen HVM domain.
-pub fn hvm_domain() -> bool {
-    // SAFETY: reads a boot-time constant; no preconditions.
-    unsafe { bindings::xenras_xen_hvm_domain() }
-}
-
 // The core crate's mirror of the Xen ABI, checked against the C headers.
 macro_rules! assert_offset {
     ($ty:ty, $field:ident, $want:expr) => {
@@ -184,10 +178,19 @@ assert_offset!(bindings::mce, kflags, mce_offsets::KFLAGS);
 /// `XEN_MC_NONURGENT` / `XEN_MC_URGENT` / `XEN_MC_ACK` and the result flags.
 pub use crate::xen_ras_core::drain::{XEN_MC_ACK, XEN_MC_FETCHFAILED, XEN_MC_NODATA};
 
-fn mca(mc: &mut bindings::xen_mc) -> Result {
-    // SAFETY: `mc` is a valid, exclusively borrowed `struct xen_mc`; the
-    // buffers its handles point to are owned by the callers below and live
-    // across the call.
+/// `HYPERVISOR_mca(mc)`.
+///
+/// # Safety
+///
+/// Every guest handle in the member of `mc.u` that `mc.cmd` selects must be
+/// NULL or point to memory that Xen may write for as long as the call runs,
+/// as large as the command says (`XEN_MC_fetch`: one `struct mc_info`;
+/// `XEN_MC_physcpuinfo`: `ncpus` `struct mcinfo_logical_cpu`), and the
+/// command must not be one that changes machine state (`XEN_MC_msrinject`,
+/// `XEN_MC_mceinject`, `XEN_MC_inject_v2`).
+unsafe fn mca(mc: &mut bindings::xen_mc) -> Result {
+    // SAFETY: `mc` is a valid, exclusively borrowed `struct xen_mc` (the
+    // shim sets its `interface_version`); the buffers are the caller's promise.
     to_result(unsafe { bindings::xenras_hypervisor_mca(mc) })
 }
 
@@ -201,7 +204,9 @@ pub fn mc_fetch(flags: u32, buf: &mut [u8; MC_INFO_SIZE]) -> Result<(u32, u64)> 
     // Writing `Copy` fields of a union is safe; Xen reads `mc_fetch`.
     mc.u.mc_fetch.flags = flags;
     mc.u.mc_fetch.data = buf.as_mut_ptr().cast();
-    mca(&mut mc)?;
+    // SAFETY: `data` points to `buf`, one exclusively borrowed `mc_info`
+    // that lives across the call.
+    unsafe { mca(&mut mc) }?;
     // SAFETY: Xen filled the `mc_fetch` member; all bit patterns are valid.
     let f = unsafe { mc.u.mc_fetch };
     Ok((f.flags, f.fetch_id))
@@ -216,7 +221,8 @@ pub fn mc_ack(flags: u32, fetch_id: u64) -> Result {
     };
     mc.u.mc_fetch.flags = flags | XEN_MC_ACK;
     mc.u.mc_fetch.fetch_id = fetch_id;
-    mca(&mut mc)
+    // SAFETY: `data` is NULL: an ACK makes Xen write nothing but `mc`.
+    unsafe { mca(&mut mc) }
 }
 
 /// `XEN_MC_physcpuinfo`: with `buf` `None`, returns the number of physical
@@ -234,7 +240,10 @@ pub fn mc_physcpuinfo(buf: Option<&mut [u8]>) -> Result<usize> {
     if let Some(b) = buf {
         mc.u.mc_physcpuinfo.info = b.as_mut_ptr().cast();
     }
-    mca(&mut mc)?;
+    // SAFETY: `info` is NULL (`ncpus` 0: Xen only reports the count) or
+    // points to `buf`, exclusively borrowed across the call and room for
+    // `ncpus` entries.
+    unsafe { mca(&mut mc) }?;
     // SAFETY: Xen filled the `mc_physcpuinfo` member; all bit patterns are valid.
     let n = unsafe { mc.u.mc_physcpuinfo.ncpus } as usize;
     Ok(if cap == 0 { n } else { n.min(cap) })
@@ -266,9 +275,18 @@ impl Pcpu {
     }
 }
 
-fn platform_op(op: &mut bindings::xen_platform_op) -> Result<i32> {
-    // SAFETY: `op` is a valid, exclusively borrowed platform op; the shim
-    // sets `interface_version`.
+/// `HYPERVISOR_platform_op(op)`; a negative result is an errno.
+///
+/// # Safety
+///
+/// `op.cmd` must be a command whose member of `op.u` holds no guest handle
+/// (or only handles to memory Xen may write for the whole call), and the
+/// caller accepts its effect on the machine (`XENPF_cpu_hotadd` and
+/// `XENPF_cpu_online` change the host's CPUs; the safe wrappers below are
+/// the operations this project performs).
+unsafe fn platform_op(op: &mut bindings::xen_platform_op) -> Result<i32> {
+    // SAFETY: `op` is a valid, exclusively borrowed platform op (the shim
+    // sets `interface_version`); its handles are the caller's promise.
     let r = unsafe { bindings::xenras_hypervisor_platform_op(op) };
     if r < 0 {
         Err(kernel::error::Error::from_errno(r))
@@ -284,7 +302,8 @@ pub fn get_cpuinfo(cpu: u32) -> Result<Pcpu> {
         ..Default::default()
     };
     op.u.pcpu_info.xen_cpuid = cpu;
-    platform_op(&mut op)?;
+    // SAFETY: `XENPF_get_cpuinfo` has no guest handle and only reads.
+    unsafe { platform_op(&mut op) }?;
     // SAFETY: Xen filled the `pcpu_info` member; all bit patterns are valid.
     let i = unsafe { op.u.pcpu_info };
     Ok(Pcpu {
@@ -306,7 +325,9 @@ pub fn cpu_hotadd(apic_id: u32, acpi_id: u32, pxm: u32) -> Result<u32> {
     op.u.cpu_add.apic_id = apic_id;
     op.u.cpu_add.acpi_id = acpi_id;
     op.u.cpu_add.pxm = pxm;
-    platform_op(&mut op).map(|r| r as u32)
+    // SAFETY: `XENPF_cpu_hotadd` has no guest handle; adding a CPU that
+    // firmware reported is this function's purpose.
+    unsafe { platform_op(&mut op) }.map(|r| r as u32)
 }
 
 /// `XENPF_cpu_online`.
@@ -316,5 +337,7 @@ pub fn cpu_online(cpu: u32) -> Result {
         ..Default::default()
     };
     op.u.cpu_ol.cpuid = cpu;
-    platform_op(&mut op).map(|_| ())
+    // SAFETY: `XENPF_cpu_online` has no guest handle; onlining a present
+    // CPU is this function's purpose.
+    unsafe { platform_op(&mut op) }.map(|_| ())
 }
