@@ -4,11 +4,30 @@
 //!
 //! The same steps as the native ACPI processor driver
 //! (`acpi_processor_hotadd_init()`, `acpi_processor_post_eject()`), with the
-//! pieces a module may call: `cpu_maps_update_begin()` and
-//! `cpus_write_lock()` are not exported, so mapping and unmapping run under
-//! [`HotplugDisabled`] instead, which keeps `cpu_up()`/`cpu_down()` (sysfs
-//! `online`, other drivers) from running in between, as Xen's own
-//! `drivers/xen/cpu_hotplug.c` relies on the same register calls.
+//! pieces a module may call.
+//!
+//! The present mask and `cpus_write_lock()`: the native driver maps under
+//! `cpu_maps_update_begin()` and `cpus_write_lock()`, so that a reader
+//! holding `cpus_read_lock()` sees a present mask that does not change under
+//! it. Neither lock is exported to modules (6.12), so this cannot be done
+//! from here, and is documented instead of pretended:
+//! - what is guaranteed: mapping and unmapping run under
+//!   [`HotplugDisabled`] (`cpu_hotplug_disable()`), so no `cpu_up()` /
+//!   `cpu_down()` (sysfs `online`, other drivers) runs in between and no
+//!   hotplug state machine ever sees a half-mapped CPU; the bit itself is
+//!   set and cleared atomically (`set_cpu_present()`), and only for a CPU
+//!   that is offline and has no device;
+//! - what is not: a `for_each_present_cpu()` loop under `cpus_read_lock()`
+//!   may see the new CPU's bit appear (or an unmapped one's disappear)
+//!   between two iterations. Such a CPU is offline and has no device, so a
+//!   reader sees a present-but-offline CPU, the state every hot-added CPU is
+//!   in before it is onlined. Xen's own `drivers/xen/cpu_hotplug.c` calls
+//!   `set_cpu_present()` with no lock at all.
+//!
+//! Upstream shape (6.16+): logical CPUs are `kernel::cpu::CpuId`, a newtype
+//! whose constructor checks `< nr_cpu_ids`; here [`Cpu`] is a bare `u32`
+//! and every function range-checks it (the shims do, `add_cpu` and
+//! `get_cpu_device` do). Porting means `Cpu` -> `CpuId`.
 
 use super::acpi::Handle;
 use super::bindings;
@@ -98,7 +117,8 @@ impl HotplugDisabled {
             return Err(EBUSY);
         }
         #[cfg(CONFIG_ACPI_HOTPLUG_CPU)]
-        // SAFETY: `cpu` is offline and has no device; hotplug is disabled.
+        // SAFETY: `cpu` is offline and has no device; hotplug is disabled
+        // (see the module docs for the present mask).
         to_result(unsafe { bindings::acpi_unmap_cpu(cpu as _) })?;
         Ok(())
     }
