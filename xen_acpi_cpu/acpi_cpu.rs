@@ -191,29 +191,30 @@ impl HostCpus {
 }
 
 impl NotifyHandler for HostCpus {
-    fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) {
-        let code = {
-            let _g = this.lock.lock();
-            // A device Linux created for the object since we took over.
-            h.set_native_hotplug(false);
-            Self::event(h, event)
-        };
-        h.ost(event, code);
+    fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) -> u32 {
+        let _g = this.lock.lock();
+        Self::event(h, event)
     }
 }
 
-/// The module owns hotplug of the processor objects while loaded: Linux's
-/// generic ACPI hotplug is switched off for them (it cannot add a physical
-/// CPU in dom0, and its eject path would `_EJ0` a CPU Xen is running on),
-/// and switched back on at unload (by dropping `hotplug`).
+/// The module owns hotplug of the processor objects: Linux's generic ACPI
+/// hotplug is switched off for them at load (it cannot add a physical CPU
+/// in dom0, and its eject path would `_EJ0` a CPU Xen is running on) and
+/// stays off after unload: see `Documentation/ABI/xen_acpi_cpu.rst`.
 struct XenAcpiCpu {
     hotplug: ProcessorHotplug<HostCpus>,
 }
 
 impl Drop for XenAcpiCpu {
     fn drop(&mut self) {
-        drop(core::mem::take(&mut self.hotplug));
-        pr_info!("unloaded: Linux's ACPI processor hotplug restored\n");
+        // Handlers first, then Linux's hotplug work for what they handled;
+        // the flag is not given back: in dom0 Linux's eject path can only
+        // harm (it would `_EJ0` a CPU Xen runs on, which hangs Xen).
+        let kept = core::mem::take(&mut self.hotplug).stop().finish(|_| true);
+        pr_info!(
+            "unloaded: Linux's ACPI processor hotplug stays off for {} processor devices (dom0: its eject would take a CPU away from Xen); CPUs plugged in meanwhile are added at the next load\n",
+            kept
+        );
     }
 }
 

@@ -59,6 +59,9 @@ struct Added {
     handle: Handle,
     cpu: Cpu,
     apic_id: u32,
+    /// Its device is registered. `false`: registering failed and so did
+    /// unmapping it again; an eject or the unload retries the unmap.
+    registered: bool,
 }
 
 /// The CPUs this module added; the lock also serialises notifications
@@ -132,6 +135,17 @@ impl GuestCpus {
                     err,
                     undone
                 );
+                if undone.is_err() {
+                    // Still mapped: keep it tracked, so that an eject or the
+                    // unload retries the unmap instead of losing it.
+                    let slot = free.unwrap_or(added.len() - 1);
+                    added[slot] = Some(Added {
+                        handle: h,
+                        cpu,
+                        apic_id: e.apic_id,
+                        registered: false,
+                    });
+                }
                 return ost::FAILURE;
             }
             cpu
@@ -141,6 +155,7 @@ impl GuestCpus {
             handle: h,
             cpu,
             apic_id: e.apic_id,
+            registered: true,
         });
         pr_info!(
             "{}: CPU{} hot-added (APIC ID {}, ACPI ID {})\n",
@@ -294,14 +309,8 @@ impl GuestCpus {
 }
 
 impl NotifyHandler for GuestCpus {
-    fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) {
-        let code = {
-            let mut added = this.added.lock();
-            // A device Linux created for the object since we took over.
-            h.set_native_hotplug(false);
-            Self::event(&mut added, h, event)
-        };
-        h.ost(event, code);
+    fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) -> u32 {
+        Self::event(&mut this.added.lock(), h, event)
     }
 }
 
@@ -314,27 +323,52 @@ struct XenVcpuHotplug {
 
 impl Drop for XenVcpuHotplug {
     fn drop(&mut self) {
-        // Notifications first, then give Linux its hotplug back, then let
-        // the native processor driver adopt the CPUs we added, so that its
-        // eject path offlines them before `_EJ0`.
-        drop(core::mem::take(&mut self.hotplug));
-        let added = core::mem::take(&mut *self.cpus.added.lock());
-        for a in added.iter().flatten() {
+        // Notifications and Linux's work queued for them first; then let the
+        // native processor driver adopt the CPUs we added, so that its eject
+        // path offlines them before `_EJ0`; only then give Linux its hotplug
+        // back, and only for objects it can handle: where the hand-over
+        // failed, a native eject would `_EJ0` a CPU that is still online.
+        let stopped = core::mem::take(&mut self.hotplug).stop();
+        let mut added = core::mem::take(&mut *self.cpus.added.lock());
+        for slot in added.iter_mut() {
+            let Some(a) = *slot else { continue };
+            if !a.registered {
+                // Mapped, never registered: unmap it, or keep Linux away
+                // (its scan would map the APIC ID a second time).
+                if HotplugDisabled::new().unmap(a.cpu).is_ok() {
+                    *slot = None;
+                    pr_info!("{}: CPU{} unmapped\n", a.handle.path(), a.cpu);
+                } else {
+                    pr_err!(
+                        "{}: CPU{} mapped but unregistered and cannot be unmapped: Linux's processor hotplug stays off for it\n",
+                        a.handle.path(),
+                        a.cpu
+                    );
+                }
+                continue;
+            }
             match a.handle.rescan() {
-                Ok(()) => pr_info!(
-                    "{}: CPU{} handed over to Linux's ACPI processor driver\n",
-                    a.handle.path(),
-                    a.cpu
-                ),
+                Ok(()) => {
+                    *slot = None;
+                    pr_info!(
+                        "{}: CPU{} handed over to Linux's ACPI processor driver\n",
+                        a.handle.path(),
+                        a.cpu
+                    )
+                }
                 Err(e) => pr_err!(
-                    "{}: CPU{}: native ACPI scan failed ({:?}): eject it only after offlining it\n",
+                    "{}: CPU{}: native ACPI scan failed ({:?}): Linux's processor hotplug stays off for it\n",
                     a.handle.path(),
                     a.cpu,
                     e
                 ),
             }
         }
-        pr_info!("unloaded: Linux's ACPI processor hotplug restored\n");
+        let kept = stopped.finish(|h| added.iter().flatten().any(|a| a.handle == h));
+        pr_info!(
+            "unloaded: Linux's ACPI processor hotplug restored ({} objects kept off)\n",
+            kept
+        );
     }
 }
 

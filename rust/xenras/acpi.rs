@@ -1,23 +1,46 @@
 // SPDX-License-Identifier: GPL-2.0
 //! ACPI: object handles, method evaluation, `_OST`, the processor walk and
-//! system-notify handlers as owned registrations.
+//! processor hotplug owned by one module ([`ProcessorHotplug`]).
+//!
+//! No upstream Rust counterpart exists yet (upstream `kernel::acpi` has
+//! device-ID tables only); everything here is this project's shape.
 
 use super::bindings;
-use core::ffi::c_void;
+use core::ffi::{c_int, c_void};
+use core::pin::Pin;
 use core::ptr;
-use kernel::alloc::{flags::GFP_KERNEL, KVec};
+use core::sync::atomic::{AtomicBool, AtomicU32, Ordering::Relaxed};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
 use kernel::error::{code::*, Result};
+use kernel::prelude::*;
 use kernel::str::CStr;
 use kernel::sync::{Arc, ArcBorrow};
+use kernel::types::Opaque;
 
-use crate::xen_ras_core::hotplug::Sta;
+use crate::xen_ras_core::hotplug::{self, ost, Sta};
+
+// The core crate's notification and `_OST` numbers are ACPICA's.
+const _: () = {
+    assert!(hotplug::NOTIFY_BUS_CHECK == bindings::XENRAS_ACPI_NOTIFY_BUS_CHECK);
+    assert!(hotplug::NOTIFY_DEVICE_CHECK == bindings::XENRAS_ACPI_NOTIFY_DEVICE_CHECK);
+    assert!(hotplug::NOTIFY_EJECT_REQUEST == bindings::XENRAS_ACPI_NOTIFY_EJECT_REQUEST);
+    assert!(ost::SUCCESS == bindings::ACPI_OST_SC_SUCCESS);
+    assert!(ost::FAILURE == bindings::ACPI_OST_SC_NON_SPECIFIC_FAILURE);
+    assert!(ost::UNRECOGNIZED_NOTIFY == bindings::ACPI_OST_SC_UNRECOGNIZED_NOTIFY);
+    assert!(ost::EJECT_NOT_SUPPORTED == bindings::ACPI_OST_SC_EJECT_NOT_SUPPORTED);
+    assert!(ost::DEVICE_IN_USE == bindings::ACPI_OST_SC_DEVICE_IN_USE);
+    assert!(ost::DEVICE_BUSY == bindings::ACPI_OST_SC_DEVICE_BUSY);
+    assert!(ost::EJECT_IN_PROGRESS == bindings::ACPI_OST_SC_EJECT_IN_PROGRESS);
+    assert!(ost::DRIVER_LOAD_FAILURE == bindings::ACPI_OST_SC_DRIVER_LOAD_FAILURE);
+    assert!(ost::INSERT_NOT_SUPPORTED == bindings::ACPI_OST_SC_INSERT_NOT_SUPPORTED);
+};
 
 /// `ACPI_ROOT_OBJECT` (`ACPI_TO_POINTER(ACPI_MAX_PTR)`).
 const ROOT: bindings::acpi_handle = usize::MAX as bindings::acpi_handle;
 /// `ACPI_ALLOCATE_BUFFER`.
 const ALLOCATE_BUFFER: u64 = u64::MAX;
 /// `AE_OK`.
-const AE_OK: bindings::acpi_status = 0;
+const AE_OK: bindings::acpi_status = bindings::XENRAS_AE_OK;
 
 /// A namespace object. Handles of processor objects stay valid while the
 /// namespace is not unloaded, which Linux never does for them.
@@ -47,8 +70,8 @@ impl core::fmt::Display for Path {
 /// the first may be read as "no such method".
 fn eval_error(s: bindings::acpi_status) -> kernel::error::Error {
     match s {
-        5 => ENOENT,
-        4 => ENOMEM,
+        bindings::XENRAS_AE_NOT_FOUND => ENOENT,
+        bindings::XENRAS_AE_NO_MEMORY => ENOMEM,
         _ => EIO,
     }
 }
@@ -191,28 +214,6 @@ impl Handle {
         })
     }
 
-    /// Takes this object out of (`false`) or gives it back to (`true`)
-    /// Linux's generic ACPI hotplug (`acpi_device.flags.hotplug_notify`):
-    /// while it is out, `acpi_bus_notify()` queues nothing for it and never
-    /// evaluates `_EJ0` on it. Returns the previous value, `None` if Linux
-    /// has no device for the object.
-    pub fn set_native_hotplug(&self, on: bool) -> Option<bool> {
-        // SAFETY: valid handle; the device lives as long as the namespace
-        // object. The flag is read by the hotplug work under
-        // `acpi_scan_lock`, which modules cannot take; the other bits of the
-        // same word are only written while the device is created, before
-        // this object could be looked up.
-        unsafe {
-            let adev = bindings::acpi_fetch_acpi_dev(self.0);
-            if adev.is_null() {
-                return None;
-            }
-            let old = (*adev).flags.hotplug_notify() != 0;
-            (*adev).flags.set_hotplug_notify(on as u32);
-            Some(old)
-        }
-    }
-
     /// A processor object's ACPI processor ID: the `Processor` statement's
     /// ID, else `_UID` (ACPI0007 devices), else `fallback` (the ID in its
     /// `_MAT` entry).
@@ -245,13 +246,10 @@ impl Handle {
     /// For a processor whose CPU is already registered, the native
     /// processor driver binds to it without mapping it again.
     pub fn rescan(&self) -> Result {
-        // SAFETY: the scan lock is exported for exactly this; valid handle.
-        unsafe {
-            bindings::acpi_scan_lock_acquire();
-            let r = kernel::error::to_result(bindings::acpi_bus_scan(self.0));
-            bindings::acpi_scan_lock_release();
-            r
-        }
+        let _scan = ScanLock::new();
+        // SAFETY: valid handle; `acpi_bus_scan()` must run under
+        // `acpi_scan_lock`, which `_scan` holds.
+        kernel::error::to_result(unsafe { bindings::acpi_bus_scan(self.0) })
     }
 
     /// `_OST(source_event, status)`; firmware without `_OST` is fine.
@@ -306,18 +304,82 @@ pub fn for_each_processor(mut f: impl FnMut(Handle)) {
 }
 
 /// Receives system notifications (`ACPI_SYSTEM_NOTIFY`: bus check, device
-/// check, eject request, ...) for objects it registered on. Runs in the
-/// ACPI notify workqueue: process context, may evaluate methods and sleep.
+/// check, eject request, ...) for the processor objects of a
+/// [`ProcessorHotplug`]. Runs in ACPI's notify workqueue: process context,
+/// may evaluate methods and sleep, must not take `acpi_scan_lock` (holders
+/// of it flush that workqueue).
 pub trait NotifyHandler: Send + Sync + 'static {
-    /// Handles `event` for `handle`.
-    fn notify(this: ArcBorrow<'_, Self>, handle: Handle, event: u32);
+    /// Handles `event` for `handle`; returns the `_OST` status code, which
+    /// the abstraction reports.
+    fn notify(this: ArcBorrow<'_, Self>, handle: Handle, event: u32) -> u32;
 }
 
-/// A system-notify handler installed on one object; removed on drop.
-pub struct NotifyRegistration<T: NotifyHandler> {
+/// `acpi_scan_lock`, held while it lives. It serialises with Linux's ACPI
+/// scan and its hotplug work (`acpi_device_hotplug()`), which read and write
+/// `struct acpi_device`'s flags and its hotplug context under it.
+///
+/// # Invariants
+///
+/// The lock is held from `new` to `drop`.
+struct ScanLock(());
+
+impl ScanLock {
+    fn new() -> Self {
+        // SAFETY: exported for modules; process context; released in `drop`.
+        unsafe { bindings::acpi_scan_lock_acquire() };
+        // INVARIANT: just acquired.
+        Self(())
+    }
+
+    /// Linux's device for `h`, if any. Valid while the lock is held: devices
+    /// are removed (`acpi_bus_trim()`) only under it.
+    fn device(&self, h: Handle) -> *mut bindings::acpi_device {
+        // SAFETY: `h` is a valid handle; the lookup takes its own locks.
+        unsafe { bindings::acpi_fetch_acpi_dev(h.0) }
+    }
+}
+
+impl Drop for ScanLock {
+    fn drop(&mut self) {
+        // SAFETY: held (type invariant).
+        unsafe { bindings::acpi_scan_lock_release() };
+    }
+}
+
+/// One processor object owned by a [`ProcessorHotplug`].
+///
+/// # Invariants
+///
+/// - While `notify_installed`, ACPICA holds `&self` as the context of
+///   [`notify_cb::<T>`] on `handle`; the object is pinned and outlives it.
+/// - While `hp_installed`, Linux's device for `handle` has `hp` as its
+///   hotplug context with [`hp_notify::<T>`]; it is cleared under
+///   `acpi_scan_lock` before the object is freed.
+#[pin_data]
+struct Object<T: NotifyHandler> {
     handle: Handle,
     data: Arc<T>,
+    /// `hotplug_notify` before we took the object over (`None`: no device).
+    native: Option<bool>,
+    #[pin]
+    hp: Opaque<bindings::acpi_hotplug_context>,
+    hp_installed: AtomicBool,
+    notify_installed: AtomicBool,
+    /// The `_OST` code of the last notification we handled.
+    last_ost: AtomicU32,
+    /// Linux hotplug work items queued for notifications we handled, and
+    /// how many of them have run (each calls `hp_notify`).
+    queued: AtomicU32,
+    ran: AtomicU32,
 }
+
+// SAFETY: `hp` is written by Linux only under `acpi_scan_lock` and read by
+// us only through its address; every other field is `Send` (`T: Send +
+// Sync`, `Arc<T>`, atomics, `Copy` data).
+unsafe impl<T: NotifyHandler> Send for Object<T> {}
+// SAFETY: `&Object` gives access to atomics, `Copy` data and `&T` (`T:
+// Sync`); `hp` is only handed to C by address.
+unsafe impl<T: NotifyHandler> Sync for Object<T> {}
 
 /// # Safety
 ///
@@ -327,59 +389,83 @@ unsafe extern "C" fn notify_cb<T: NotifyHandler>(
     event: u32,
     ctx: *mut c_void,
 ) {
-    // SAFETY: `ctx` is the `Arc<T>` payload registered below; the
-    // registration keeps the `Arc` alive until the handler is removed, and
-    // removal waits for running handlers.
-    let this = unsafe { ArcBorrow::from_raw(ctx.cast_const().cast::<T>()) };
-    T::notify(this, Handle(handle), event);
-}
-
-impl<T: NotifyHandler> NotifyRegistration<T> {
-    /// Installs `T::notify` for system notifications on `handle`.
-    pub fn new(handle: Handle, data: Arc<T>) -> Result<Self> {
-        let ctx: *const T = &*data;
-        // SAFETY: `notify_cb::<T>` matches `acpi_notify_handler`; `ctx` stays
-        // valid until `acpi_remove_notify_handler` in `drop`.
-        status(unsafe {
-            bindings::acpi_install_notify_handler(
-                handle.0,
-                bindings::ACPI_SYSTEM_NOTIFY,
-                Some(notify_cb::<T>),
-                ctx.cast_mut().cast(),
-            )
-        })
-        .map_err(|_| EEXIST)?;
-        Ok(Self { handle, data })
+    // SAFETY: `ctx` is a pinned `Object<T>` that stays alive until its
+    // handler is removed, and removal waits for running handlers (type
+    // invariant of `Object`).
+    let obj = unsafe { &*ctx.cast_const().cast::<Object<T>>() };
+    let h = Handle(handle);
+    let code = T::notify(obj.data.as_arc_borrow(), h, event);
+    h.ost(event, code);
+    obj.last_ost.store(code, Relaxed);
+    // ACPICA ran `acpi_bus_notify()` (the global handler) just before us:
+    // count the hotplug work it queued, to wait for it at unload.
+    if obj.hp_installed.load(Relaxed) && hotplug::native_queues_work(event) {
+        // SAFETY: valid handle; the lookup takes its own locks.
+        if !unsafe { bindings::acpi_fetch_acpi_dev(handle) }.is_null() {
+            obj.queued.fetch_add(1, Relaxed);
+        }
     }
 }
 
-impl<T: NotifyHandler> Drop for NotifyRegistration<T> {
-    fn drop(&mut self) {
-        // SAFETY: installed by `new`; ACPICA waits for running notify
-        // handlers before returning, so `data` may go after this.
-        unsafe {
-            bindings::acpi_remove_notify_handler(
-                self.handle.0,
-                bindings::ACPI_SYSTEM_NOTIFY,
-                Some(notify_cb::<T>),
-            )
-        };
-        let _ = &self.data;
-    }
-}
-
-/// Processor hotplug owned by one module: every processor object is taken
-/// out of Linux's generic ACPI hotplug ([`Handle::set_native_hotplug`]) and
-/// gets `T`'s system-notify handler. On drop the handlers go first (ACPICA
-/// waits for running ones), then each object gets its old flag back.
+/// Linux's hotplug work (`acpi_device_hotplug()`, under `acpi_scan_lock`)
+/// for a device whose `hotplug_notify` is off calls this: the notification
+/// was ours, so report our code again (`_OST` is evaluated once more, with
+/// the same status) and count the item as run.
 ///
-/// ACPI may create a device for an object later (a hot-added CPU); `T`
-/// should call `set_native_hotplug(false)` on the handle it is notified for.
-pub struct ProcessorHotplug<T: NotifyHandler> {
-    handlers: KVec<NotifyRegistration<T>>,
-    /// Every processor object and its flag before we took it over.
-    owned: KVec<(Handle, Option<bool>)>,
+/// # Safety
+///
+/// Called by `acpi_device_hotplug()` with a live device whose hotplug
+/// context is the `hp` of an `Object<T>`.
+unsafe extern "C" fn hp_notify<T: NotifyHandler>(
+    adev: *mut bindings::acpi_device,
+    _src: u32,
+) -> c_int {
+    // SAFETY: `adev` is live and its `hp` is ours (installed by
+    // `ProcessorHotplug::new`, cleared under `acpi_scan_lock`, which the
+    // caller holds).
+    let hp = unsafe { (*adev).hp }.cast::<Opaque<bindings::acpi_hotplug_context>>();
+    // SAFETY: `hp` is the `hp` field of a pinned, live `Object<T>`
+    // (`Opaque` is `repr(transparent)`).
+    let obj = unsafe { &*kernel::container_of!(hp, Object<T>, hp) };
+    obj.ran.fetch_add(1, Relaxed);
+    hotplug::ost_as_errno(obj.last_ost.load(Relaxed))
 }
+
+/// Processor hotplug owned by one module.
+///
+/// At load ([`ProcessorHotplug::new`]), under `acpi_scan_lock`, every
+/// processor object is taken out of Linux's generic ACPI hotplug
+/// (`acpi_device.flags.hotplug_notify` off: `acpi_device_hotplug()` then
+/// never evaluates `_EJ0` for it) and gets a hotplug context that counts
+/// Linux's own work items; then `T`'s system-notify handler is installed.
+///
+/// At unload ([`ProcessorHotplug::stop`], then [`Stopped::finish`]): the
+/// handlers go (ACPICA waits for running ones), then the hotplug work Linux
+/// queued for the notifications we handled is waited for (it reads the flag
+/// only when it runs), then, under `acpi_scan_lock`, the contexts are
+/// cleared and the flag goes back to what it was, except where the owner
+/// says to keep Linux's handler off.
+///
+/// The flag is a bit of a word the ACPI scan rewrites; it is only ever
+/// written here under `acpi_scan_lock`, never from a notification.
+///
+/// # Invariants
+///
+/// Every object in `objects` has had its flag switched off and, if it had a
+/// device with no hotplug context, our context installed.
+pub struct ProcessorHotplug<T: NotifyHandler> {
+    objects: KVec<Pin<KBox<Object<T>>>>,
+}
+
+/// A [`ProcessorHotplug`] whose notify handlers are gone and whose pending
+/// Linux hotplug work has run: nothing reaches `T` any more. Dropping it
+/// gives every object back to Linux ([`Stopped::finish`] decides otherwise).
+pub struct Stopped<T: NotifyHandler> {
+    objects: KVec<Pin<KBox<Object<T>>>>,
+}
+
+/// How long unload waits for Linux's hotplug work items (ms).
+const DRAIN_MS: u32 = 10_000;
 
 impl<T: NotifyHandler> ProcessorHotplug<T> {
     /// Takes over every processor object for `data`. An object whose
@@ -395,50 +481,213 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
         if let Some(e) = alloc_err {
             return Err(e.into());
         }
-        let mut this = Self {
-            handlers: KVec::with_capacity(handles.len(), GFP_KERNEL)?,
-            owned: KVec::with_capacity(handles.len(), GFP_KERNEL)?,
-        };
+        let mut objects = KVec::with_capacity(handles.len(), GFP_KERNEL)?;
         for &h in handles.iter() {
-            // Capacity reserved above: these pushes cannot fail.
-            this.owned
-                .push((h, h.set_native_hotplug(false)), GFP_KERNEL)?;
-            match NotifyRegistration::new(h, data.clone()) {
-                Ok(r) => this.handlers.push(r, GFP_KERNEL)?,
-                Err(e) => kernel::pr_err!("{}: cannot install notify handler: {:?}\n", h.path(), e),
+            let obj = KBox::pin_init(
+                pin_init!(Object {
+                    handle: h,
+                    data: data.clone(),
+                    native: None,
+                    hp <- Opaque::ffi_init(|_| {}),
+                    hp_installed: AtomicBool::new(false),
+                    notify_installed: AtomicBool::new(false),
+                    last_ost: AtomicU32::new(ost::FAILURE),
+                    queued: AtomicU32::new(0),
+                    ran: AtomicU32::new(0),
+                }),
+                GFP_KERNEL,
+            )?;
+            // Capacity reserved above: cannot fail.
+            objects.push(obj, GFP_KERNEL)?;
+        }
+        let mut this = Self { objects };
+        {
+            let scan = ScanLock::new();
+            for obj in this.objects.iter_mut() {
+                let adev = scan.device(obj.handle);
+                if adev.is_null() {
+                    continue;
+                }
+                // SAFETY: `adev` is live under the scan lock, under which
+                // Linux writes the flags word; `native` is a plain field of a
+                // pinned object, written before any callback can read it.
+                unsafe {
+                    let old = (*adev).flags.hotplug_notify() != 0;
+                    Pin::get_unchecked_mut(obj.as_mut()).native = Some(old);
+                    (*adev).flags.set_hotplug_notify(0);
+                }
+                // SAFETY: `adev` is live; `hp` of processor devices is read
+                // only by `acpi_device_hotplug()`, under the scan lock we hold.
+                if unsafe { (*adev).hp }.is_null() {
+                    // SAFETY: `hp` is pinned and lives until `finish` clears
+                    // it under the scan lock; `hp_notify::<T>` matches
+                    // `acpi_hp_notify`.
+                    unsafe {
+                        bindings::acpi_initialize_hp_context(
+                            adev,
+                            obj.hp.get(),
+                            Some(hp_notify::<T>),
+                            None,
+                        )
+                    };
+                    obj.hp_installed.store(true, Relaxed);
+                }
             }
         }
+        for obj in this.objects.iter() {
+            let ctx: *const Object<T> = &**obj;
+            // SAFETY: `notify_cb::<T>` matches `acpi_notify_handler`; `ctx` is
+            // pinned and stays valid until the handler is removed in `stop`.
+            let s = unsafe {
+                bindings::acpi_install_notify_handler(
+                    obj.handle.0,
+                    bindings::ACPI_SYSTEM_NOTIFY,
+                    Some(notify_cb::<T>),
+                    ctx.cast_mut().cast(),
+                )
+            };
+            if s == AE_OK {
+                obj.notify_installed.store(true, Relaxed);
+            } else {
+                kernel::pr_err!("{}: cannot install notify handler\n", obj.handle.path());
+            }
+        }
+        // INVARIANT: every object's flag is off, contexts installed above.
         Ok(this)
     }
 
     /// Every processor object, present or not.
     pub fn objects(&self) -> impl Iterator<Item = Handle> + '_ {
-        self.owned.iter().map(|&(h, _)| h)
+        self.objects.iter().map(|o| o.handle)
     }
 
     /// How many objects have our notify handler.
     pub fn handled(&self) -> usize {
-        self.handlers.len()
+        self.objects
+            .iter()
+            .filter(|o| o.notify_installed.load(Relaxed))
+            .count()
     }
+
+    /// Removes the notify handlers, then waits (up to 10 s) until Linux's
+    /// hotplug work queued for the notifications they handled has run.
+    pub fn stop(mut self) -> Stopped<T> {
+        Stopped {
+            objects: stop_objects(&mut self.objects),
+        }
+    }
+}
+
+fn stop_objects<T: NotifyHandler>(
+    objects: &mut KVec<Pin<KBox<Object<T>>>>,
+) -> KVec<Pin<KBox<Object<T>>>> {
+    for obj in objects.iter() {
+        if obj.notify_installed.swap(false, Relaxed) {
+            // SAFETY: installed by `new` with this callback; ACPICA waits for
+            // running handlers and flushes ACPI's notify workqueue, so every
+            // `acpi_bus_notify()` before this has queued its work item.
+            unsafe {
+                bindings::acpi_remove_notify_handler(
+                    obj.handle.0,
+                    bindings::ACPI_SYSTEM_NOTIFY,
+                    Some(notify_cb::<T>),
+                )
+            };
+        }
+    }
+    let mut waited = 0;
+    while waited < DRAIN_MS
+        && objects
+            .iter()
+            .any(|o| o.ran.load(Relaxed) < o.queued.load(Relaxed))
+    {
+        // SAFETY: process context.
+        unsafe { bindings::msleep(10) };
+        waited += 10;
+    }
+    core::mem::take(objects)
+}
+
+impl<T: NotifyHandler> Stopped<T> {
+    /// Clears the hotplug contexts and gives each object its old
+    /// `hotplug_notify` back, except the objects `keep_off` selects and
+    /// those whose Linux hotplug work has not run yet (their flag stays
+    /// off: the work then does nothing). Returns how many objects (with a
+    /// Linux device) keep Linux's handler off.
+    pub fn finish(mut self, keep_off: impl Fn(Handle) -> bool) -> usize {
+        finish_objects(&mut self.objects, keep_off)
+    }
+}
+
+fn finish_objects<T: NotifyHandler>(
+    objects: &mut KVec<Pin<KBox<Object<T>>>>,
+    keep_off: impl Fn(Handle) -> bool,
+) -> usize {
+    if objects.is_empty() {
+        return 0;
+    }
+    let mut kept = 0;
+    {
+        let scan = ScanLock::new();
+        for obj in objects.iter() {
+            let adev = scan.device(obj.handle);
+            if adev.is_null() {
+                continue;
+            }
+            // SAFETY: `adev` is live under the scan lock; its `hp` is read
+            // only under that lock for processor devices; `hp` of a device
+            // created since load is not ours and stays.
+            unsafe {
+                if obj.hp_installed.load(Relaxed) && (*adev).hp == obj.hp.get() {
+                    (*adev).hp = ptr::null_mut();
+                }
+            }
+            let pending =
+                obj.queued.load(Relaxed) - obj.ran.load(Relaxed).min(obj.queued.load(Relaxed));
+            if pending > 0 {
+                kernel::pr_err!(
+                    "{}: {} of Linux's ACPI hotplug work items still pending after {} ms: Linux's processor hotplug stays off for it\n",
+                    obj.handle.path(),
+                    pending,
+                    DRAIN_MS
+                );
+            }
+            match obj.native {
+                Some(true) if pending == 0 && !keep_off(obj.handle) => {
+                    // SAFETY: `adev` is live and the scan lock serialises
+                    // with every other writer of its flags word.
+                    unsafe { (*adev).flags.set_hotplug_notify(1) };
+                }
+                Some(true) => kept += 1,
+                _ => {}
+            }
+        }
+    }
+    // The scan lock was held while clearing the contexts, and Linux calls
+    // `hp_notify` only under it: no callback runs into the objects now.
+    drop(core::mem::take(objects));
+    kept
 }
 
 impl<T: NotifyHandler> Default for ProcessorHotplug<T> {
     /// Owns nothing (what remains after `core::mem::take`).
     fn default() -> Self {
         Self {
-            handlers: KVec::new(),
-            owned: KVec::new(),
+            objects: KVec::new(),
         }
     }
 }
 
 impl<T: NotifyHandler> Drop for ProcessorHotplug<T> {
+    /// [`ProcessorHotplug::stop`], then give every object back to Linux.
     fn drop(&mut self) {
-        drop(core::mem::take(&mut self.handlers));
-        for &(h, native) in self.owned.iter() {
-            if let Some(v) = native {
-                h.set_native_hotplug(v);
-            }
-        }
+        let mut stopped = stop_objects(&mut self.objects);
+        finish_objects(&mut stopped, |_| false);
+    }
+}
+
+impl<T: NotifyHandler> Drop for Stopped<T> {
+    fn drop(&mut self) {
+        finish_objects(&mut self.objects, |_| false);
     }
 }

@@ -9,6 +9,7 @@
 #include <linux/capability.h>
 #include <linux/cpu.h>
 #include <linux/debugfs.h>
+#include <linux/delay.h>
 #include <linux/fs.h>
 #include <linux/interrupt.h>
 #include <linux/miscdevice.h>
@@ -35,3 +36,9 @@ const unsigned long long XENRAS_MCE_HANDLED_MCELOG = MCE_HANDLED_MCELOG;
 const unsigned int XENRAS_O_EXCL = O_EXCL;
 const unsigned int XENRAS_EPOLLIN = EPOLLIN;
 const unsigned int XENRAS_EPOLLRDNORM = EPOLLRDNORM;
+const acpi_status XENRAS_AE_OK = AE_OK;
+const acpi_status XENRAS_AE_NOT_FOUND = AE_NOT_FOUND;
+const acpi_status XENRAS_AE_NO_MEMORY = AE_NO_MEMORY;
+const u32 XENRAS_ACPI_NOTIFY_BUS_CHECK = ACPI_NOTIFY_BUS_CHECK;
+const u32 XENRAS_ACPI_NOTIFY_DEVICE_CHECK = ACPI_NOTIFY_DEVICE_CHECK;
+const u32 XENRAS_ACPI_NOTIFY_EJECT_REQUEST = ACPI_NOTIFY_EJECT_REQUEST;

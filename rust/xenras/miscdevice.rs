@@ -184,8 +184,16 @@ impl<T: MiscDevice> MiscdeviceVTable<T> {
         owner: (&raw const super::param::__this_module).cast_mut().cast(),
         open: Some(fops_open::<T>),
         release: Some(fops_release::<T>),
-        read: if T::HAS_READ { Some(fops_read::<T>) } else { None },
-        poll: if T::HAS_POLL { Some(fops_poll::<T>) } else { None },
+        read: if T::HAS_READ {
+            Some(fops_read::<T>)
+        } else {
+            None
+        },
+        poll: if T::HAS_POLL {
+            Some(fops_poll::<T>)
+        } else {
+            None
+        },
         // No `compat_ioctl`: the project's kernels have no 32-bit userspace.
         unlocked_ioctl: if T::HAS_IOCTL {
             Some(fops_ioctl::<T>)

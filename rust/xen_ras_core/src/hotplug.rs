@@ -31,6 +31,37 @@ pub mod ost {
     pub const INSERT_NOT_SUPPORTED: u32 = 0x82;
 }
 
+/// Whether Linux's `acpi_bus_notify()` (the global system-notify handler,
+/// which ACPICA runs before an object's own handlers) queues a hotplug work
+/// item for `notify` on an object with a Linux device: bus check, device
+/// check and eject request (`drivers/acpi/bus.c`). Each such item later runs
+/// `acpi_device_hotplug()`, which reads the device's `hotplug_notify` flag
+/// only then: an owner must let these items run before it gives the flag
+/// back.
+pub fn native_queues_work(notify: u32) -> bool {
+    matches!(
+        notify,
+        NOTIFY_BUS_CHECK | NOTIFY_DEVICE_CHECK | NOTIFY_EJECT_REQUEST
+    )
+}
+
+/// The return value for Linux's hotplug-context callback (`adev->hp->notify`)
+/// that makes `acpi_device_hotplug()` report `code` again, unchanged: it maps
+/// 0 to `_OST` success, `-EPERM` to "eject not supported", `-EBUSY` to
+/// "device busy" and every other error to "non-specific failure"
+/// (`drivers/acpi/scan.c`).
+pub fn ost_as_errno(code: u32) -> i32 {
+    const EPERM: i32 = 1;
+    const EIO: i32 = 5;
+    const EBUSY: i32 = 16;
+    match code {
+        ost::SUCCESS => 0,
+        ost::EJECT_NOT_SUPPORTED => -EPERM,
+        ost::DEVICE_BUSY => -EBUSY,
+        _ => -EIO,
+    }
+}
+
 /// `_STA` bits.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Sta(pub u32);
@@ -108,6 +139,44 @@ mod tests {
     use super::*;
     use Action::*;
     use Flavor::*;
+
+    /// `acpi_device_hotplug()`'s errno -> `_OST` mapping (6.12).
+    fn linux_ost(errno: i32) -> u32 {
+        match errno {
+            0 => ost::SUCCESS,
+            -1 => ost::EJECT_NOT_SUPPORTED,
+            -16 => ost::DEVICE_BUSY,
+            _ => ost::FAILURE,
+        }
+    }
+
+    #[test]
+    fn native_repeat_of_a_final_code_is_the_same_code() {
+        // Every final code the modules report for the notifications Linux
+        // queues work for (EJECT_IN_PROGRESS is never final).
+        for code in [
+            ost::SUCCESS,
+            ost::FAILURE,
+            ost::EJECT_NOT_SUPPORTED,
+            ost::DEVICE_BUSY,
+        ] {
+            assert_eq!(linux_ost(ost_as_errno(code)), code, "code {code:#x}");
+        }
+        // Anything else is at worst reported as a failure, never as success.
+        for code in [ost::UNRECOGNIZED_NOTIFY, ost::DEVICE_IN_USE, 0x84, 0xdead] {
+            assert_eq!(linux_ost(ost_as_errno(code)), ost::FAILURE);
+        }
+    }
+
+    #[test]
+    fn native_work_is_queued_for_hotplug_notifications_only() {
+        assert!(native_queues_work(NOTIFY_BUS_CHECK));
+        assert!(native_queues_work(NOTIFY_DEVICE_CHECK));
+        assert!(native_queues_work(NOTIFY_EJECT_REQUEST));
+        for n in [2, 4, 5, 6, 7, 8, 0x80] {
+            assert!(!native_queues_work(n), "notify {n:#x}");
+        }
+    }
 
     #[test]
     fn decision_table() {
