@@ -44,6 +44,11 @@ const AE_OK: bindings::acpi_status = bindings::XENRAS_AE_OK;
 
 /// A namespace object. Handles of processor objects stay valid while the
 /// namespace is not unloaded, which Linux never does for them.
+///
+/// # Invariants
+///
+/// The handle came from ACPICA (a namespace walk or a notification), never
+/// from outside this file: it names a namespace object.
 #[derive(Clone, Copy, PartialEq, Eq)]
 pub struct Handle(bindings::acpi_handle);
 
@@ -282,8 +287,8 @@ unsafe extern "C" fn walk_cb(
 pub fn for_each_processor(mut f: impl FnMut(Handle)) {
     let mut dynf: &mut dyn FnMut(Handle) = &mut f;
     let ctx = ptr::from_mut(&mut dynf).cast::<c_void>();
-    // SAFETY: `walk_cb` matches `acpi_walk_callback`; `ctx` outlives both
-    // synchronous walks.
+    // SAFETY: `walk_cb` matches `acpi_walk_callback`; `ctx` outlives the
+    // synchronous walk.
     unsafe {
         bindings::acpi_walk_namespace(
             bindings::ACPI_TYPE_PROCESSOR,
@@ -293,14 +298,17 @@ pub fn for_each_processor(mut f: impl FnMut(Handle)) {
             None,
             ctx,
             ptr::null_mut(),
-        );
+        )
+    };
+    // SAFETY: as above; the HID is a NUL-terminated string.
+    unsafe {
         bindings::acpi_get_devices(
             c"ACPI0007".as_ptr().cast(),
             Some(walk_cb),
             ctx,
             ptr::null_mut(),
-        );
-    }
+        )
+    };
 }
 
 /// Receives system notifications (`ACPI_SYSTEM_NOTIFY`: bus check, device
@@ -359,8 +367,6 @@ impl Drop for ScanLock {
 struct Object<T: NotifyHandler> {
     handle: Handle,
     data: Arc<T>,
-    /// `hotplug_notify` before we took the object over (`None`: no device).
-    native: Option<bool>,
     #[pin]
     hp: Opaque<bindings::acpi_hotplug_context>,
     hp_installed: AtomicBool,
@@ -454,14 +460,23 @@ unsafe extern "C" fn hp_notify<T: NotifyHandler>(
 /// Every object in `objects` has had its flag switched off and, if it had a
 /// device with no hotplug context, our context installed.
 pub struct ProcessorHotplug<T: NotifyHandler> {
-    objects: KVec<Pin<KBox<Object<T>>>>,
+    objects: Objects<T>,
 }
+
+/// Every object, with its `hotplug_notify` before we took it over (`None`:
+/// Linux had no device for it).
+type Objects<T> = KVec<(Pin<KBox<Object<T>>>, Option<bool>)>;
 
 /// A [`ProcessorHotplug`] whose notify handlers are gone and whose pending
 /// Linux hotplug work has run: nothing reaches `T` any more. Dropping it
 /// gives every object back to Linux ([`Stopped::finish`] decides otherwise).
+///
+/// # Invariants
+///
+/// No object has its notify handler any more; hotplug contexts are still
+/// installed (cleared by `finish`, under `acpi_scan_lock`).
 pub struct Stopped<T: NotifyHandler> {
-    objects: KVec<Pin<KBox<Object<T>>>>,
+    objects: Objects<T>,
 }
 
 /// How long unload waits for Linux's hotplug work items (ms).
@@ -487,7 +502,6 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
                 pin_init!(Object {
                     handle: h,
                     data: data.clone(),
-                    native: None,
                     hp <- Opaque::ffi_init(|_| {}),
                     hp_installed: AtomicBool::new(false),
                     notify_installed: AtomicBool::new(false),
@@ -498,24 +512,21 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
                 GFP_KERNEL,
             )?;
             // Capacity reserved above: cannot fail.
-            objects.push(obj, GFP_KERNEL)?;
+            objects.push((obj, None), GFP_KERNEL)?;
         }
         let mut this = Self { objects };
         {
             let scan = ScanLock::new();
-            for obj in this.objects.iter_mut() {
+            for (obj, native) in this.objects.iter_mut() {
                 let adev = scan.device(obj.handle);
                 if adev.is_null() {
                     continue;
                 }
                 // SAFETY: `adev` is live under the scan lock, under which
-                // Linux writes the flags word; `native` is a plain field of a
-                // pinned object, written before any callback can read it.
-                unsafe {
-                    let old = (*adev).flags.hotplug_notify() != 0;
-                    Pin::get_unchecked_mut(obj.as_mut()).native = Some(old);
-                    (*adev).flags.set_hotplug_notify(0);
-                }
+                // Linux writes the flags word.
+                *native = Some(unsafe { (*adev).flags.hotplug_notify() } != 0);
+                // SAFETY: as above.
+                unsafe { (*adev).flags.set_hotplug_notify(0) };
                 // SAFETY: `adev` is live; `hp` of processor devices is read
                 // only by `acpi_device_hotplug()`, under the scan lock we hold.
                 if unsafe { (*adev).hp }.is_null() {
@@ -534,7 +545,7 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
                 }
             }
         }
-        for obj in this.objects.iter() {
+        for (obj, _) in this.objects.iter() {
             let ctx: *const Object<T> = &**obj;
             // SAFETY: `notify_cb::<T>` matches `acpi_notify_handler`; `ctx` is
             // pinned and stays valid until the handler is removed in `stop`.
@@ -558,14 +569,14 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
 
     /// Every processor object, present or not.
     pub fn objects(&self) -> impl Iterator<Item = Handle> + '_ {
-        self.objects.iter().map(|o| o.handle)
+        self.objects.iter().map(|(o, _)| o.handle)
     }
 
     /// How many objects have our notify handler.
     pub fn handled(&self) -> usize {
         self.objects
             .iter()
-            .filter(|o| o.notify_installed.load(Relaxed))
+            .filter(|(o, _)| o.notify_installed.load(Relaxed))
             .count()
     }
 
@@ -578,10 +589,8 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
     }
 }
 
-fn stop_objects<T: NotifyHandler>(
-    objects: &mut KVec<Pin<KBox<Object<T>>>>,
-) -> KVec<Pin<KBox<Object<T>>>> {
-    for obj in objects.iter() {
+fn stop_objects<T: NotifyHandler>(objects: &mut Objects<T>) -> Objects<T> {
+    for (obj, _) in objects.iter() {
         if obj.notify_installed.swap(false, Relaxed) {
             // SAFETY: installed by `new` with this callback; ACPICA waits for
             // running handlers and flushes ACPI's notify workqueue, so every
@@ -599,7 +608,7 @@ fn stop_objects<T: NotifyHandler>(
     while waited < DRAIN_MS
         && objects
             .iter()
-            .any(|o| o.ran.load(Relaxed) < o.queued.load(Relaxed))
+            .any(|(o, _)| o.ran.load(Relaxed) < o.queued.load(Relaxed))
     {
         // SAFETY: process context.
         unsafe { bindings::msleep(10) };
@@ -620,7 +629,7 @@ impl<T: NotifyHandler> Stopped<T> {
 }
 
 fn finish_objects<T: NotifyHandler>(
-    objects: &mut KVec<Pin<KBox<Object<T>>>>,
+    objects: &mut Objects<T>,
     keep_off: impl Fn(Handle) -> bool,
 ) -> usize {
     if objects.is_empty() {
@@ -629,18 +638,19 @@ fn finish_objects<T: NotifyHandler>(
     let mut kept = 0;
     {
         let scan = ScanLock::new();
-        for obj in objects.iter() {
+        for (obj, native) in objects.iter() {
             let adev = scan.device(obj.handle);
             if adev.is_null() {
                 continue;
             }
-            // SAFETY: `adev` is live under the scan lock; its `hp` is read
-            // only under that lock for processor devices; `hp` of a device
-            // created since load is not ours and stays.
-            unsafe {
-                if obj.hp_installed.load(Relaxed) && (*adev).hp == obj.hp.get() {
-                    (*adev).hp = ptr::null_mut();
-                }
+            // SAFETY: `adev` is live under the scan lock.
+            let ours = obj.hp_installed.load(Relaxed) && unsafe { (*adev).hp } == obj.hp.get();
+            if ours {
+                // SAFETY: `adev` is live; the `hp` of a processor device is
+                // read only by `acpi_device_hotplug()` under the scan lock we
+                // hold (`acpiphp` and the dock driver, which write it under
+                // the hotplug-context lock, handle other devices).
+                unsafe { (*adev).hp = ptr::null_mut() };
             }
             let pending =
                 obj.queued.load(Relaxed) - obj.ran.load(Relaxed).min(obj.queued.load(Relaxed));
@@ -652,7 +662,7 @@ fn finish_objects<T: NotifyHandler>(
                     DRAIN_MS
                 );
             }
-            match obj.native {
+            match native {
                 Some(true) if pending == 0 && !keep_off(obj.handle) => {
                     // SAFETY: `adev` is live and the scan lock serialises
                     // with every other writer of its flags word.

@@ -81,6 +81,10 @@ pub fn registered(cpu: Cpu) -> bool {
 
 /// Keeps CPU hotplug operations (`cpu_up`/`cpu_down`) out while held: they
 /// fail with `-EBUSY` instead of running concurrently.
+///
+/// # Invariants
+///
+/// `cpu_hotplug_disable()` was called in `new` and is balanced in `drop`.
 pub struct HotplugDisabled(());
 
 impl HotplugDisabled {
@@ -88,6 +92,7 @@ impl HotplugDisabled {
     pub fn new() -> Self {
         // SAFETY: balanced by `drop`.
         unsafe { bindings::cpu_hotplug_disable() };
+        // INVARIANT: disabled just now.
         Self(())
     }
 

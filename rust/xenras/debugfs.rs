@@ -1,5 +1,11 @@
 // SPDX-License-Identifier: GPL-2.0
 //! debugfs directories of read-only `u64` counters.
+//!
+//! Deviation from upstream: upstream's `kernel::debugfs` (6.18+) has
+//! `Dir::read_only_file(name, data)` owning `File<T>` handles for any `T:
+//! Writer`. Here a [`Dir`] holds an `Arc<T>` and exposes `AtomicU64` fields
+//! of it with `debugfs_create_u64`, removed all at once on drop. Porting
+//! means `Dir::scope`/`read_only_file` over the same counters.
 
 use super::bindings;
 use core::sync::atomic::AtomicU64;
@@ -9,6 +15,11 @@ use kernel::sync::Arc;
 /// A debugfs directory whose files read counters inside `T`; removed
 /// (recursively) on drop. Holding the `Arc<T>` keeps every counter alive
 /// for as long as a file can read it.
+///
+/// # Invariants
+///
+/// `dentry` is what `debugfs_create_dir()` returned (possibly an error
+/// pointer), removed only in `drop`; every file below it points into `data`.
 pub struct Dir<T: Send + Sync + 'static> {
     dentry: *mut bindings::dentry,
     data: Arc<T>,

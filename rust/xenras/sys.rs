@@ -22,13 +22,13 @@ pub fn capable_sys_admin() -> bool {
 /// instance has finished. Returns whether it had to wait.
 pub fn flush_work<T: HasWork<T, ID>, const ID: u64>(this: &T) -> bool {
     let ptr: *const T = this;
-    // SAFETY: `raw_get_work` only computes a field address of a live `T`;
-    // the `work_struct` was initialised with `T`, and `flush_work` may be
-    // called at any time from process context.
-    unsafe {
-        let work = T::raw_get_work(ptr.cast_mut());
-        kernel::bindings::flush_work(Work::raw_get(work))
-    }
+    // SAFETY: `ptr` points to a live `T`; `raw_get_work` only computes the
+    // address of its `Work` field.
+    let work = unsafe { T::raw_get_work(ptr.cast_mut()) };
+    // SAFETY: the `work_struct` inside was initialised with the `Work`
+    // (`new_work!`), and `flush_work` may be called at any time from process
+    // context.
+    unsafe { kernel::bindings::flush_work(Work::raw_get(work)) }
 }
 
 const _: () = assert!(MCE_HANDLED_MCELOG == bindings::XENRAS_MCE_HANDLED_MCELOG);

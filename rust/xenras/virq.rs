@@ -1,5 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Xen VIRQ bindings as owned handles.
+//!
+//! Deviation from upstream: upstream Rust has no Xen event-channel binding;
+//! its closest shape is `kernel::irq::Registration<T: irq::Handler>`
+//! (6.18+), whose handler returns `IrqReturn` and takes `&self`. Here
+//! [`VirqHandler::handle`] takes an `ArcBorrow` and always reports the IRQ
+//! handled (a VIRQ is never shared). Porting means implementing
+//! `irq::Handler` for the same type once Xen VIRQs get a Rust binding.
 
 use super::bindings;
 use kernel::error::{Error, Result};
@@ -14,6 +21,11 @@ pub trait VirqHandler: Send + Sync + 'static {
 }
 
 /// A VIRQ bound to an event channel and an IRQ handler; unbound on drop.
+///
+/// # Invariants
+///
+/// `irq` was returned by `bind_virq_to_irqhandler()` with `data`'s payload
+/// as `dev_id`, and is bound until `drop`; `data` keeps that payload alive.
 pub struct VirqBinding<T: VirqHandler> {
     irq: u32,
     data: Arc<T>,
@@ -53,6 +65,7 @@ impl<T: VirqHandler> VirqBinding<T> {
         if irq < 0 {
             return Err(Error::from_errno(irq));
         }
+        // INVARIANT: bound just now, with `data`'s payload.
         Ok(Self {
             irq: irq as u32,
             data,
@@ -68,8 +81,9 @@ impl<T: VirqHandler> VirqBinding<T> {
 impl<T: VirqHandler> Drop for VirqBinding<T> {
     fn drop(&mut self) {
         let dev: *const T = &*self.data;
-        // SAFETY: `irq` and `dev` are exactly what `bind` registered; after
-        // this returns no handler runs, so `data` may be dropped.
+        // SAFETY: `irq` and `dev` are exactly what `bind` registered (type
+        // invariant); after this returns no handler runs, so `data` may be
+        // dropped.
         unsafe { bindings::unbind_from_irqhandler(self.irq, dev.cast_mut().cast()) };
     }
 }

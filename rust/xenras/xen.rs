@@ -154,8 +154,32 @@ assert_offset!(
     mc_msrvalues,
     layout::logical_cpu::MSRVALUES
 );
+// The core crate's hand-written constants, against the header's.
+const _: () = {
+    use crate::xen_ras_core::{drain, mcinfo};
+    assert!(drain::XEN_MC_ACK == bindings::XEN_MC_ACK);
+    assert!(drain::XEN_MC_FETCHFAILED == bindings::XEN_MC_FETCHFAILED);
+    assert!(drain::XEN_MC_NODATA == bindings::XEN_MC_NODATA);
+    assert!(mcinfo::MCINFO_MAXSIZE == bindings::MCINFO_MAXSIZE as usize);
+    assert!(mcinfo::MC_TYPE_GLOBAL as u32 == bindings::MC_TYPE_GLOBAL);
+    assert!(mcinfo::MC_TYPE_BANK as u32 == bindings::MC_TYPE_BANK);
+    assert!(mcinfo::MC_TYPE_EXTENDED as u32 == bindings::MC_TYPE_EXTENDED);
+    assert!(mcinfo::MC_TYPE_RECOVERY as u32 == bindings::MC_TYPE_RECOVERY);
+    assert!(mcinfo::MC_ACTION_PAGE_OFFLINE as u32 == bindings::MC_ACTION_PAGE_OFFLINE);
+    assert!(mcinfo::MC_ACTION_CPU_OFFLINE as u32 == bindings::MC_ACTION_CPU_OFFLINE);
+    assert!(mcinfo::MC_ACTION_CACHE_SHRINK as u32 == bindings::MC_ACTION_CACHE_SHRINK);
+    assert!(mcinfo::REC_ACTION_RECOVERED as u32 == bindings::REC_ACTION_RECOVERED);
+    assert!(mcinfo::REC_ACTION_NONE as u32 == bindings::REC_ACTION_NONE);
+    assert!(mcinfo::REC_ACTION_NEED_RESET as u32 == bindings::REC_ACTION_NEED_RESET);
+};
 // The kernel's `struct mce` as the core crate serialises it.
 const _: () = assert!(size_of::<bindings::mce>() == MCE_RECORD_LEN);
+assert_offset!(bindings::mce, status, mce_offsets::STATUS);
+assert_offset!(bindings::mce, addr, mce_offsets::ADDR);
+assert_offset!(bindings::mce, tsc, mce_offsets::TSC);
+assert_offset!(bindings::mce, inject_flags, mce_offsets::INJECT_FLAGS);
+assert_offset!(bindings::mce, cs, mce_offsets::CS);
+assert_offset!(bindings::mce, cpu, mce_offsets::CPU);
 assert_offset!(bindings::mce, misc, mce_offsets::MISC);
 assert_offset!(bindings::mce, mcgstatus, mce_offsets::MCGSTATUS);
 assert_offset!(bindings::mce, ip, mce_offsets::IP);

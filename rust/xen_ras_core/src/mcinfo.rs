@@ -4,7 +4,7 @@
 //! Layout from `include/xen/interface/xen-mca.h` (x86_64). The offsets below
 //! are the single hand-written mirror of that header; the kernel modules
 //! assert every one of them at compile time against `bindgen`'s output for
-//! the real header (`rust/kernel_ext/xen_abi.rs`), and the host tests assert
+//! the real header (`rust/xenras/xen.rs`), and the host tests assert
 //! the arithmetic that ties them together.
 //!
 //! Hypervisor data is not trusted: a zero-sized entry, an entry running past
