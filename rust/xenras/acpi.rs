@@ -502,7 +502,7 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
                 pin_init!(Object {
                     handle: h,
                     data: data.clone(),
-                    hp <- Opaque::ffi_init(|_| {}),
+                    hp: Opaque::new(bindings::acpi_hotplug_context::default()),
                     hp_installed: AtomicBool::new(false),
                     notify_installed: AtomicBool::new(false),
                     last_ost: AtomicU32::new(ost::FAILURE),
