@@ -491,7 +491,16 @@ impl kernel::Module for XenMce {
             return Err(EINVAL);
         }
         let log = Mcelog::new(len)?;
-        let dev = KBox::pin_init(
+        // The VIRQ before the device: once /dev/mcelog is live nothing may
+        // fail, since a failed init frees the module even while a file is
+        // open (see `MiscDeviceRegistration`).
+        let virq = VirqBinding::bind(
+            bindings::XENRAS_VIRQ_MCA as u32,
+            0,
+            c_str!("mce"),
+            log.clone(),
+        )?;
+        let dev = match KBox::pin_init(
             MiscDeviceRegistration::<McelogDev>::register(
                 MiscDeviceOptions {
                     name: c_str!("mcelog"),
@@ -501,12 +510,19 @@ impl kernel::Module for XenMce {
                 log.clone(),
             ),
             GFP_KERNEL,
-        )
-        .inspect_err(|e| {
-            if *e == EBUSY {
-                pr_err!("/dev/mcelog (misc minor 227) is taken by another driver (CONFIG_X86_MCELOG_LEGACY or xen-mcelog?)\n");
+        ) {
+            Ok(dev) => dev,
+            Err(e) => {
+                if e == EBUSY {
+                    pr_err!("/dev/mcelog (misc minor 227) is taken by another driver (CONFIG_X86_MCELOG_LEGACY or xen-mcelog?)\n");
+                }
+                // No work may run once the module is gone.
+                drop(virq);
+                log.stopping.store(true, Relaxed);
+                while sys::flush_work(&*log) {}
+                return Err(e);
             }
-        })?;
+        };
         let dir = debugfs::Dir::new(c_str!("xen_mce"), log.clone());
         dir.counter(c_str!("fetched"), |l| &l.counters.fetched);
         dir.counter(c_str!("stored"), |l| &l.counters.stored);
@@ -520,12 +536,6 @@ impl kernel::Module for XenMce {
         dir.counter(c_str!("duplicates"), |l| &l.counters.duplicates);
         dir.counter(c_str!("read"), |l| &l.counters.read);
         dir.counter(c_str!("cpu_refresh"), |l| &l.counters.cpu_refresh);
-        let virq = VirqBinding::bind(
-            bindings::XENRAS_VIRQ_MCA as u32,
-            0,
-            c_str!("mce"),
-            log.clone(),
-        )?;
         // Telemetry Xen queued before we were loaded.
         Mcelog::kick(log.clone());
         pr_info!(

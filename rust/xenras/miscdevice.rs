@@ -8,8 +8,13 @@
 //! The table is `'static` and its `owner` is this module: an open file only
 //! ever points at module text, and it pins the module (`fops_get()` in
 //! `misc_open()` takes a module reference, `fput()` drops it), so dropping
-//! the registration while a file is open (an init error path, or unload)
-//! leaves nothing dangling.
+//! the registration while a file is open leaves nothing dangling.
+//!
+//! One limit, the kernel's own: when a module's `init` fails, the loader
+//! frees the module without waiting for the references open files hold
+//! (`do_init_module()`: "protect us from buggy refcounters"), exactly as for
+//! a C driver. So register the device as the **last fallible step** of
+//! `init` (`xen_mce` does); from then on the guarantee above holds.
 //!
 //! Deviations from upstream, to change when porting to a newer kernel
 //! (there, delete this file and use `kernel::miscdevice`):
