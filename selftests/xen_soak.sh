@@ -6,7 +6,7 @@
 # loaded, while unloading and after unload). Unreclaimable slab must stay
 # flat; the debug tier adds kmemleak and the sanitizers.
 . /selftests/lib.sh
-plan 4
+plan 6
 R=/selftests/mcelog_read
 N=100
 s0=$(slab_kb /tmp/slab.0)
@@ -24,6 +24,7 @@ done
 check "xen_mce: $N load/unload cycles, $want errors injected, $got read back" sh -c "[ $r = 0 ] && [ $want = $got ]"
 metric soak_cycles=$N
 r=0 i=0
+refused0=$(dmesg | grep -c 'eject refused: Xen cannot hot-remove')
 while [ $i -lt $N ]; do
 	insmod /lib/xenras/xen_acpi_cpu.ko || r=1
 	# CPU 2 was hot-added by xen_acpi_cpu.sh. An eject that reached Linux's
@@ -39,6 +40,8 @@ while [ $i -lt $N ]; do
 	i=$((i + 1))
 done
 check "xen_acpi_cpu: $N load/unload cycles (load-time scan each time, eject requests loaded and unloading)" [ $r = 0 ]
+refused=$(($(dmesg | grep -c 'eject refused: Xen cannot hot-remove') - refused0))
+check "the eject sent while loaded was refused by the module ($refused refusals in the cycles)" [ $refused -ge 1 ]
 metric soak_cycles=$N
 # And with no module at all: Linux's processor hotplug stayed off.
 echo "XENRAS-REQ device_del cpu2"
@@ -48,6 +51,7 @@ sleep 5
 check "eject requests loaded, unloading and unloaded: Xen runs, CPU 2 online in Xen" \
 	sh -c 'insmod /lib/xenras/xen_acpi_cpu.ko && rmmod xen_acpi_cpu && grep -q 1 /sys/devices/system/xen_cpu/xen_cpu2/online'
 diag "$(dmesg | grep -E 'xen_acpi_cpu: .*(eject|stays off|pending)' | tail -4)"
+check "unload never timed out waiting for Linux's hotplug work" sh -c '! dmesg | grep -q "hotplug work items still pending"'
 host_check "CPU 2 still plugged in QEMU after every eject request ;; qmp:query-cpus-fast ;; peripheral/cpu2"
 s1=$(slab_kb /tmp/slab.1)
 slab_flat /tmp/slab.0 /tmp/slab.1 "$s0" "$s1" "$((2 * N)) cycles"

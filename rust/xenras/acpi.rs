@@ -621,8 +621,9 @@ impl<T: NotifyHandler> Stopped<T> {
     /// Clears the hotplug contexts and gives each object its old
     /// `hotplug_notify` back, except the objects `keep_off` selects and
     /// those whose Linux hotplug work has not run yet (their flag stays
-    /// off: the work then does nothing). Returns how many objects (with a
-    /// Linux device) keep Linux's handler off.
+    /// off: the work then does nothing). Returns how many Linux devices of
+    /// processor objects are left with Linux's handler off (including those
+    /// that had it off already).
     pub fn finish(mut self, keep_off: impl Fn(Handle) -> bool) -> usize {
         finish_objects(&mut self.objects, keep_off)
     }
@@ -668,8 +669,8 @@ fn finish_objects<T: NotifyHandler>(
                     // with every other writer of its flags word.
                     unsafe { (*adev).flags.set_hotplug_notify(1) };
                 }
-                Some(true) => kept += 1,
-                _ => {}
+                // Off before we came (a previous owner left it off), or kept.
+                _ => kept += 1,
             }
         }
     }
