@@ -8,7 +8,7 @@
 # from the guest and from QEMU, _OST success seen by QEMU), one it did not
 # add refused; a CPU-bound load runs throughout.
 . /selftests/lib.sh
-plan 23
+plan 24
 M=/lib/xenras/xen_vcpu_hotplug.ko
 cpu_add() { echo "XENRAS-REQ device_add Haswell-noTSX-x86_64-cpu,id=vcpu$1,socket-id=0,core-id=$1,thread-id=0"; }
 cpu_del() { echo "XENRAS-REQ device_del vcpu$1"; }
@@ -55,6 +55,16 @@ echo Y >/sys/module/xen_vcpu_hotplug/parameters/auto_online
 # Unload with CPUs it added: they are handed to Linux's ACPI processor driver.
 check "unload hands its CPUs to Linux's ACPI processor driver" \
 	sh -c "rmmod xen_vcpu_hotplug && dmesg | grep -q 'CPU1 handed over' && dmesg | grep -q 'CPU4 handed over' && dmesg | grep -q 'processor hotplug restored'"
+# Linux queued a hotplug work item for each notification the module
+# handled; unload waits until every one has run before the flags go back.
+drained() {
+	l=$(dmesg | grep 'xen_vcpu_hotplug: unload: ' | tail -1)
+	diag "$l"
+	q=$(echo "$l" | sed -n 's/.*unload: \([0-9]*\) of .*/\1/p')
+	n=$(echo "$l" | sed -n 's/.*, \([0-9]*\) ran before.*/\1/p')
+	[ -n "$q" ] && [ "$q" -gt 0 ] && [ "$q" = "$n" ]
+}
+check "unload waited for all of Linux's hotplug work queued for handled notifications" drained
 handed() { [ "$(basename "$(readlink $S/cpu1/driver)")" = processor ]; }
 check "CPU1 now bound to the native processor driver" handed
 

@@ -605,6 +605,7 @@ fn stop_objects<T: NotifyHandler>(objects: &mut Objects<T>) -> Objects<T> {
         }
     }
     let mut waited = 0;
+    let queued: u32 = objects.iter().map(|(o, _)| o.queued.load(Relaxed)).sum();
     while waited < DRAIN_MS
         && objects
             .iter()
@@ -613,6 +614,15 @@ fn stop_objects<T: NotifyHandler>(objects: &mut Objects<T>) -> Objects<T> {
         // SAFETY: process context.
         unsafe { bindings::msleep(10) };
         waited += 10;
+    }
+    if queued > 0 {
+        let ran: u32 = objects.iter().map(|(o, _)| o.ran.load(Relaxed)).sum();
+        kernel::pr_info!(
+            "unload: {} of Linux's ACPI hotplug work items queued for handled notifications, {} ran before the flags were touched ({} ms waited)\n",
+            queued,
+            ran,
+            waited
+        );
     }
     core::mem::take(objects)
 }
