@@ -33,7 +33,7 @@ use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
 use xen_ras_core::hotplug::{decide_guest, ost, Action, NOTIFY_EJECT_REQUEST};
 use xen_ras_core::mat;
 use xenras::acpi::{Handle, NotifyHandler, ProcessorHotplug};
-use xenras::cpu::{self, Cpu, HotplugDisabled};
+use xenras::cpu::{self, CpuId, HotplugDisabled};
 use xenras::sys;
 use xenras::xen;
 
@@ -57,7 +57,7 @@ module! {
 #[derive(Clone, Copy)]
 struct Added {
     handle: Handle,
-    cpu: Cpu,
+    cpu: CpuId,
     apic_id: u32,
     /// Its device is registered. `false`: registering failed and so did
     /// unmapping it again; an eject or the unload retries the unmap.

@@ -24,17 +24,41 @@
 //!   in before it is onlined. Xen's own `drivers/xen/cpu_hotplug.c` calls
 //!   `set_cpu_present()` with no lock at all.
 //!
-//! Upstream shape (6.16+): logical CPUs are `kernel::cpu::CpuId`, a newtype
-//! whose constructor checks `< nr_cpu_ids`; here [`Cpu`] is a bare `u32`
-//! and every function range-checks it (the shims do, `add_cpu` and
-//! `get_cpu_device` do). Porting means `Cpu` -> `CpuId`.
+//! Upstream shape (6.16+): logical CPUs are [`CpuId`], a newtype whose
+//! constructor checks `< nr_cpu_ids`, as upstream's `kernel::cpu::CpuId`
+//! (same `from_u32`/`as_u32`; this one also has `Display`). Porting means
+//! importing upstream's instead.
 
 use super::acpi::Handle;
 use super::bindings;
 use kernel::error::{code::*, to_result, Result};
 
 /// A logical CPU number.
-pub type Cpu = u32;
+///
+/// # Invariants
+///
+/// The number is below `nr_cpu_ids`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CpuId(u32);
+
+impl CpuId {
+    /// `id` if it is a possible logical CPU number (`< nr_cpu_ids`).
+    pub fn from_u32(id: u32) -> Option<Self> {
+        // INVARIANT: checked here.
+        (id < nr_cpu_ids()).then_some(Self(id))
+    }
+
+    /// The number.
+    pub fn as_u32(self) -> u32 {
+        self.0
+    }
+}
+
+impl core::fmt::Display for CpuId {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.fmt(f)
+    }
+}
 
 /// Whether this kernel can map hot-added processors (`CONFIG_ACPI_HOTPLUG_CPU`
 /// and `CONFIG_HOTPLUG_CPU`).
@@ -47,15 +71,15 @@ pub fn nr_cpu_ids() -> u32 {
 }
 
 /// Whether `cpu` is present (mapped to a processor).
-pub fn present(cpu: Cpu) -> bool {
-    // SAFETY: the shim range-checks `cpu`.
-    unsafe { bindings::xenras_cpu_present(cpu) }
+pub fn present(cpu: CpuId) -> bool {
+    // SAFETY: no preconditions (the shim also range-checks `cpu`).
+    unsafe { bindings::xenras_cpu_present(cpu.0) }
 }
 
 /// Whether `cpu` is online.
-pub fn online(cpu: Cpu) -> bool {
-    // SAFETY: the shim range-checks `cpu`.
-    unsafe { bindings::xenras_cpu_online(cpu) }
+pub fn online(cpu: CpuId) -> bool {
+    // SAFETY: no preconditions (the shim also range-checks `cpu`).
+    unsafe { bindings::xenras_cpu_online(cpu.0) }
 }
 
 /// The number of online CPUs.
@@ -65,18 +89,19 @@ pub fn num_online() -> u32 {
 }
 
 /// The present logical CPU with `apic_id`, if any.
-pub fn by_apic_id(apic_id: u32) -> Option<Cpu> {
-    (0..nr_cpu_ids()).find(|&c| {
-        // SAFETY: `c < nr_cpu_ids`; the shim returns `BAD_APICID` for CPUs
+pub fn by_apic_id(apic_id: u32) -> Option<CpuId> {
+    // INVARIANT: every `c` is below `nr_cpu_ids`.
+    (0..nr_cpu_ids()).map(CpuId).find(|&c| {
+        // SAFETY: no preconditions; the shim returns `BAD_APICID` for CPUs
         // that are not present.
-        present(c) && unsafe { bindings::xenras_cpu_apic_id(c) } == apic_id
+        present(c) && unsafe { bindings::xenras_cpu_apic_id(c.0) } == apic_id
     })
 }
 
 /// Whether Linux has a registered device for `cpu` (`/sys/devices/system/cpu/cpuN`).
-pub fn registered(cpu: Cpu) -> bool {
+pub fn registered(cpu: CpuId) -> bool {
     // SAFETY: `get_cpu_device` range-checks and returns NULL for none.
-    !unsafe { bindings::get_cpu_device(cpu) }.is_null()
+    !unsafe { bindings::get_cpu_device(cpu.0) }.is_null()
 }
 
 /// Keeps CPU hotplug operations (`cpu_up`/`cpu_down`) out while held: they
@@ -100,14 +125,17 @@ impl HotplugDisabled {
     /// (`acpi_map_cpu()`; also sets the CPU's NUMA node from `_PXM` and
     /// evaluates `_PDC`/`_OSC`). Fails if the APIC ID was not enumerated at
     /// boot (no possible CPU for it) or no logical CPU is free.
-    pub fn map(&self, handle: Handle, apic_id: u32, acpi_id: u32) -> Result<Cpu> {
+    pub fn map(&self, handle: Handle, apic_id: u32, acpi_id: u32) -> Result<CpuId> {
         #[cfg(CONFIG_ACPI_HOTPLUG_CPU)]
         {
             let mut cpu: core::ffi::c_int = -1;
             // SAFETY: valid handle; `cpu` is written on success; hotplug is
             // disabled (`&self`), standing in for the CPU maps lock.
             to_result(unsafe { bindings::acpi_map_cpu(handle.raw(), apic_id, acpi_id, &mut cpu) })?;
-            Cpu::try_from(cpu).map_err(|_| EINVAL)
+            u32::try_from(cpu)
+                .ok()
+                .and_then(CpuId::from_u32)
+                .ok_or(EINVAL)
         }
         #[cfg(not(CONFIG_ACPI_HOTPLUG_CPU))]
         {
@@ -117,14 +145,14 @@ impl HotplugDisabled {
     }
 
     /// Undoes [`Self::map`] for an offline, unregistered `cpu`.
-    pub fn unmap(&self, cpu: Cpu) -> Result {
+    pub fn unmap(&self, cpu: CpuId) -> Result {
         if online(cpu) || registered(cpu) {
             return Err(EBUSY);
         }
         #[cfg(CONFIG_ACPI_HOTPLUG_CPU)]
         // SAFETY: `cpu` is offline and has no device; hotplug is disabled
         // (see the module docs for the present mask).
-        to_result(unsafe { bindings::acpi_unmap_cpu(cpu as _) })?;
+        to_result(unsafe { bindings::acpi_unmap_cpu(cpu.0 as _) })?;
         Ok(())
     }
 
@@ -132,7 +160,7 @@ impl HotplugDisabled {
     /// reached through Xen's exported wrapper, which exists in every kernel
     /// built with `CONFIG_XEN`). Checked afterwards: the wrapper returns
     /// nothing.
-    pub fn register(&self, cpu: Cpu) -> Result {
+    pub fn register(&self, cpu: CpuId) -> Result {
         if !present(cpu) {
             return Err(EINVAL);
         }
@@ -140,7 +168,7 @@ impl HotplugDisabled {
             return Err(EEXIST);
         }
         // SAFETY: `cpu` is present and has no device yet.
-        unsafe { bindings::xen_arch_register_cpu(cpu as _) };
+        unsafe { bindings::xen_arch_register_cpu(cpu.0 as _) };
         if registered(cpu) {
             Ok(())
         } else {
@@ -149,14 +177,14 @@ impl HotplugDisabled {
     }
 
     /// Unregisters the device of an offline `cpu`.
-    pub fn unregister(&self, cpu: Cpu) -> Result {
+    pub fn unregister(&self, cpu: CpuId) -> Result {
         if online(cpu) {
             return Err(EBUSY);
         }
         if registered(cpu) {
             // SAFETY: the device was registered and the CPU is offline; no
             // hotplug operation can bring it up while `self` is held.
-            unsafe { bindings::xen_arch_unregister_cpu(cpu as _) };
+            unsafe { bindings::xen_arch_unregister_cpu(cpu.0 as _) };
         }
         Ok(())
     }
@@ -177,14 +205,14 @@ impl Drop for HotplugDisabled {
 
 /// Brings `cpu` online (`add_cpu()`: the device-online path, with its
 /// uevent, as a write to `/sys/devices/system/cpu/cpuN/online` does).
-pub fn bring_up(cpu: Cpu) -> Result {
+pub fn bring_up(cpu: CpuId) -> Result {
     // SAFETY: `add_cpu` checks the CPU number and state itself.
-    to_result(unsafe { bindings::add_cpu(cpu) })
+    to_result(unsafe { bindings::add_cpu(cpu.0) })
 }
 
 /// Takes `cpu` offline (`remove_cpu()`); fails for the last online CPU or
 /// when something vetoes it.
-pub fn take_down(cpu: Cpu) -> Result {
+pub fn take_down(cpu: CpuId) -> Result {
     // SAFETY: `remove_cpu` checks the CPU number and state itself.
-    to_result(unsafe { bindings::remove_cpu(cpu) })
+    to_result(unsafe { bindings::remove_cpu(cpu.0) })
 }

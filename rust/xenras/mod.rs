@@ -21,7 +21,7 @@
 //! | `param.rs` | `module!` `params:` (6.15+) | ops bound to the type as upstream; parameters may be writable through sysfs (`perm`), which upstream does not offer |
 //! | `virq.rs` | none (closest: `kernel::irq::Registration`, 6.18+) | handler takes `ArcBorrow<Self>`, no `IrqReturn` |
 //! | `debugfs.rs` | `kernel::debugfs` (6.18+) | `u64` counters of an `Arc<T>` only, removed together on drop |
-//! | `cpu.rs` | `kernel::cpu::CpuId` (6.16+) | `Cpu` is a bare `u32`, range-checked by every function instead of by a constructor |
+//! | `cpu.rs` | `kernel::cpu::CpuId` (6.16+) | same `CpuId` newtype (checked `from_u32`, `as_u32`), plus `Display`; the map/register/online steps have no upstream counterpart |
 //! | `acpi.rs` | none (`kernel::acpi` has ID tables only) | this project's shape |
 //! | `xen.rs`, `sys.rs` | none | this project's shape; `sys::flush_work` becomes `Work`'s own method where upstream has one |
 //! | `bindings.rs`, `shim.c` | `kernel::bindings`, `rust/helpers/` | bindgen over `bindings_helper.h`; one C function per static inline or macro |
