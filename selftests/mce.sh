@@ -1,5 +1,5 @@
 #!/bin/sh
-# roles: xen
+# roles: xen xen420
 # xen_mce end to end: machine checks injected into the emulated CPU (QEMU
 # monitor `mce`) go through the rebuilt Xen, VIRQ_MCA, our ring and
 # /dev/mcelog, and reach rasdaemon; the legacy ABI and its errors hold.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# roles: xen hvm
+# roles: xen xen420 hvm
 # Each module loads where it belongs, refuses with ENODEV where it does not,
 # and unloads cleanly.
 . /selftests/lib.sh
