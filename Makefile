@@ -113,8 +113,9 @@ check: deps
 	-$(MAKE) -k check-debug
 	@python3 scripts/summary.py xen xen420 hvm hvm_legacy hvm_badfw xen-debug hvm-debug
 
-# Benchmarks (not timed tests): MCE storms through xen_mce and through
-# upstream's C driver (kernel variant upstream-mce), CPU hot-add latency.
+# Benchmarks (not timed tests): MCE storms through xen_mce, through xen_mce
+# with kernel_log=N and through upstream's C driver (kernel variant
+# upstream-mce), CPU hot-add latency.
 # BENCH_STORMS: sizes of the xen-mceinj storms (10000 takes 13-40 minutes
 # per driver under TCG, one xen-mceinj process per error).
 BENCH_STORMS ?= 100 1000 10000
@@ -125,6 +126,7 @@ bench: xen initramfs
 	@# Every run goes ahead; any failed one fails `make bench` at the end.
 	rc=0; \
 	python3 scripts/qemu.py xen --suite bench-xen_mce --tag bench-xen_mce --timeout 3600 || rc=1; \
+	python3 scripts/qemu.py xen --suite bench-xen_mce_nolog --tag bench-xen_mce_nolog --timeout 3600 || rc=1; \
 	XENRAS_KDIR=$(BUILD)/upstream-mce/linux-source-6.12 python3 scripts/qemu.py xen \
 		--suite bench-upstream --tag bench-upstream --timeout 3600 || rc=1; \
 	$(MAKE) bench-vcpu || rc=1; \

@@ -30,9 +30,10 @@ use kernel::types::ForeignOwnable;
 use kernel::uaccess::UserSliceWriter;
 use kernel::workqueue::{self, impl_has_work, new_work, Work, WorkItem};
 use kernel::{c_str, static_lock_class};
-use xen_ras_core::drain::{Class, Drainer, Fetch, Outcome, Report, Sink, Stats, Xen};
-use xen_ras_core::mce::{CpuInfo, Mce, MCE_RECORD_LEN};
-use xen_ras_core::mcinfo::{layout, RecoveryAction, MC_INFO_SIZE};
+use xen_ras_core::dev::Opens;
+use xen_ras_core::drain::{Class, Drainer, Fetch, Level, Outcome, Report, Sink, Stats, Xen};
+use xen_ras_core::mce::{resolve_cpu, CpuInfo, Mce, MCE_RECORD_LEN};
+use xen_ras_core::mcinfo::{layout, MC_INFO_SIZE};
 use xen_ras_core::ring::Ring;
 use xenras::bindings;
 use xenras::debugfs;
@@ -74,39 +75,47 @@ const DRAIN_BUDGET: usize = 256;
 const RING_LEN_MIN: usize = 16;
 const RING_LEN_MAX: usize = 65536;
 
-/// Counters exported in `/sys/kernel/debug/xen_mce/`.
-#[derive(Default)]
-struct Counters {
-    fetched: AtomicU64,
-    records: AtomicU64,
-    stored: AtomicU64,
-    acked: AtomicU64,
-    ring_dropped: AtomicU64,
-    lost: AtomicU64,
-    recovery: AtomicU64,
-    unknown_cpu: AtomicU64,
-    fetch_failed: AtomicU64,
-    ack_failed: AtomicU64,
-    duplicates: AtomicU64,
-    read: AtomicU64,
-    cpu_refresh: AtomicU64,
+/// Every counter in `/sys/kernel/debug/xen_mce/`, in one table: `drain`
+/// ones mirror the `Stats` field of the same name after each drain run;
+/// `own` ones the module keeps. The struct, the copy and the debugfs files
+/// all come from this list (what each means: Documentation/ABI/xen_mce.rst).
+macro_rules! counters {
+    (drain: [$($d:ident),* $(,)?], own: [$($o:ident),* $(,)?] $(,)?) => {
+        #[derive(Default)]
+        struct Counters {
+            $($d: AtomicU64,)*
+            $($o: AtomicU64,)*
+        }
+
+        impl Counters {
+            fn publish(&self, s: &Stats) {
+                $(self.$d.store(s.$d, Relaxed);)*
+            }
+
+            fn files(dir: &debugfs::Dir<Mcelog>) {
+                $(dir.counter(c_str!(stringify!($d)), |l| &l.counters.$d);)*
+                $(dir.counter(c_str!(stringify!($o)), |l| &l.counters.$o);)*
+            }
+        }
+    };
 }
 
-impl Counters {
-    fn publish(&self, s: &Stats) {
-        self.fetched.store(s.fetched, Relaxed);
-        self.records.store(s.records, Relaxed);
-        self.stored.store(s.stored, Relaxed);
-        self.acked.store(s.acked, Relaxed);
-        self.ring_dropped.store(s.ring_dropped, Relaxed);
-        self.lost.store(s.lost, Relaxed);
-        self.recovery.store(s.recovery, Relaxed);
-        self.unknown_cpu.store(s.unknown_cpu, Relaxed);
-        self.fetch_failed.store(s.fetch_failed, Relaxed);
-        self.ack_failed.store(s.ack_failed, Relaxed);
-        self.duplicates.store(s.duplicates, Relaxed);
-    }
-}
+counters!(
+    drain: [
+        fetched,
+        records,
+        stored,
+        acked,
+        ring_dropped,
+        lost,
+        recovery,
+        unknown_cpu,
+        fetch_failed,
+        ack_failed,
+        duplicates,
+    ],
+    own: [read, cpu_refresh],
+);
 
 /// The ring's storage: one vmalloc-backed allocation sized by `ring_len`.
 struct Storage(KVVec<Mce>);
@@ -121,13 +130,6 @@ impl AsMut<[Mce]> for Storage {
     fn as_mut(&mut self) -> &mut [Mce] {
         &mut self.0
     }
-}
-
-/// Who has `/dev/mcelog` open (the `O_EXCL` rules of `dev-mcelog.c`).
-#[derive(Default)]
-struct Opens {
-    count: u32,
-    exclusive: bool,
 }
 
 /// What the drain work owns.
@@ -212,12 +214,8 @@ struct XenSide<'a> {
 
 impl Xen for XenSide<'_> {
     fn fetch(&mut self, class: Class, buf: &mut [u8; MC_INFO_SIZE]) -> Fetch {
-        match xen::mc_fetch(class.flag(), buf) {
-            Ok((f, _)) if f & xen::XEN_MC_NODATA != 0 => Fetch::NoData,
-            Ok((f, _)) if f & xen::XEN_MC_FETCHFAILED != 0 => Fetch::Failed(EIO.to_errno()),
-            Ok((_, id)) => Fetch::Data(id),
-            Err(e) => Fetch::Failed(e.to_errno()),
-        }
+        let r = xen::mc_fetch(class.flag(), buf).map_err(|e| e.to_errno());
+        Fetch::decode(r, EIO.to_errno())
     }
 
     fn ack(&mut self, class: Class, id: u64) -> core::result::Result<(), i32> {
@@ -225,15 +223,12 @@ impl Xen for XenSide<'_> {
     }
 
     fn cpu(&mut self, apicid: u32) -> Option<CpuInfo> {
-        let find = |cpus: &KVec<CpuInfo>| cpus.iter().find(|c| c.apicid == apicid).copied();
-        if let Some(c) = find(self.cpus) {
-            return Some(c);
-        }
-        // A CPU hot-added since the last refresh: ask Xen again.
-        if let Err(e) = self.log.refresh_cpus(self.cpus) {
+        let log = self.log;
+        let (cpu, err) = resolve_cpu(self.cpus, apicid, |t| log.refresh_cpus(t));
+        if let Some(e) = err {
             pr_err!("XEN_MC_physcpuinfo failed: {:?}\n", e);
         }
-        find(self.cpus)
+        cpu
     }
 
     fn wall_seconds(&mut self) -> u64 {
@@ -266,68 +261,15 @@ impl Sink for Dom0Side<'_> {
     }
 
     fn report(&mut self, r: Report) {
-        match r {
-            Report::Recovery(r) => match r.action {
-                RecoveryAction::PageOffline { mfn, status } => pr_warn!(
-                    "Xen recovery: bank {}: page offlined, mfn {:#x}, status {:#x}, flags {:#x}\n",
-                    r.bank,
-                    mfn,
-                    status,
-                    r.action_flags
-                ),
-                RecoveryAction::CpuOffline {
-                    socketid,
-                    coreid,
-                    threadid,
-                } => pr_warn!(
-                    "Xen recovery: bank {}: CPU offlined, socket {} core {} thread {}, flags {:#x}\n",
-                    r.bank,
-                    socketid,
-                    coreid,
-                    threadid,
-                    r.action_flags
-                ),
-                RecoveryAction::Other => pr_warn!(
-                    "Xen recovery: bank {}: action types {:#x}, flags {:#x}\n",
-                    r.bank,
-                    r.action_types,
-                    r.action_flags
-                ),
-            },
-            Report::UnknownCpu { apicid } => pr_warn!(
-                "no CPU with APIC ID {} even after a refresh: record kept with CPU unknown\n",
-                apicid
-            ),
-            Report::Malformed { class, id, err } => pr_err!(
-                "malformed {:?} record {:#x}: {:?}: valid part kept, flagged as lost\n",
-                class,
-                id,
-                err
-            ),
-            Report::UnknownEntry { kind } => {
-                pr_info!("unknown telemetry entry type {} skipped\n", kind)
-            }
-            Report::ExtendedMsr { reg, value } => {
-                pr_debug!("extended MSR {:#x} = {:#x}\n", reg, value)
-            }
-            Report::FetchFailed { class, err } => {
-                pr_err!("XEN_MC_fetch {:?} failed: {}\n", class, err)
-            }
-            Report::AckFailed { class, id, err } => pr_warn!(
-                "XEN_MC_ACK {:?} {:#x} failed: {}: will ACK again, not duplicate\n",
-                class,
-                id,
-                err
-            ),
-            Report::RingFull { dropped } => {
-                if !self.log.overflow_logged.swap(true, Relaxed) {
-                    pr_warn!(
-                        "/dev/mcelog full ({} records): {} not kept there, overflow flag set; the kernel MCE log has them (counted in ring_dropped; read the device or raise ring_len)\n",
-                        self.log.ring.lock().capacity(),
-                        dropped
-                    );
-                }
-            }
+        // One warning per overflow episode (until the next read).
+        if matches!(r, Report::RingFull { .. }) && self.log.overflow_logged.swap(true, Relaxed) {
+            return;
+        }
+        match r.level() {
+            Level::Err => pr_err!("{}\n", r),
+            Level::Warn => pr_warn!("{}\n", r),
+            Level::Info => pr_info!("{}\n", r),
+            Level::Debug => pr_debug!("{}\n", r),
         }
     }
 }
@@ -378,21 +320,12 @@ impl MiscDevice for McelogDev {
             return Err(EPERM);
         }
         let excl = file.flags() & bindings::XENRAS_O_EXCL != 0;
-        let mut o = data.opens.lock();
-        if o.exclusive || (o.count > 0 && excl) {
-            return Err(EBUSY);
-        }
-        o.exclusive |= excl;
-        o.count += 1;
+        data.opens.lock().open(excl).map_err(|_| EBUSY)?;
         Ok(data.clone())
     }
 
     fn release(log: Arc<Mcelog>, _file: &File) {
-        let mut o = log.opens.lock();
-        o.count -= 1;
-        if o.count == 0 {
-            o.exclusive = false;
-        }
+        log.opens.lock().release();
     }
 
     fn read(
@@ -506,19 +439,7 @@ impl kernel::Module for XenMce {
             }
         })?;
         let dir = debugfs::Dir::new(c_str!("xen_mce"), log.clone());
-        dir.counter(c_str!("fetched"), |l| &l.counters.fetched);
-        dir.counter(c_str!("records"), |l| &l.counters.records);
-        dir.counter(c_str!("stored"), |l| &l.counters.stored);
-        dir.counter(c_str!("acked"), |l| &l.counters.acked);
-        dir.counter(c_str!("ring_dropped"), |l| &l.counters.ring_dropped);
-        dir.counter(c_str!("lost"), |l| &l.counters.lost);
-        dir.counter(c_str!("recovery"), |l| &l.counters.recovery);
-        dir.counter(c_str!("unknown_cpu"), |l| &l.counters.unknown_cpu);
-        dir.counter(c_str!("fetch_failed"), |l| &l.counters.fetch_failed);
-        dir.counter(c_str!("ack_failed"), |l| &l.counters.ack_failed);
-        dir.counter(c_str!("duplicates"), |l| &l.counters.duplicates);
-        dir.counter(c_str!("read"), |l| &l.counters.read);
-        dir.counter(c_str!("cpu_refresh"), |l| &l.counters.cpu_refresh);
+        Counters::files(&dir);
         let virq = VirqBinding::bind(
             bindings::XENRAS_VIRQ_MCA as u32,
             0,

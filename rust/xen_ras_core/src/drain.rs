@@ -22,8 +22,9 @@
 //! tests can run it against a model of Xen's pool (`tests/pool.rs`).
 
 use super::mce::{convert, CpuInfo, Event, Mce};
-use super::mcinfo::Recovery;
 use super::mcinfo::{McInfo, ParseError, MAX_BANKS, MC_INFO_SIZE};
+use super::mcinfo::{Recovery, RecoveryAction};
+use core::fmt;
 
 /// Xen's two telemetry queues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -60,6 +61,19 @@ pub enum Fetch {
     NoData,
     /// Xen could not hand the record over (`XEN_MC_FETCHFAILED` or an errno).
     Failed(i32),
+}
+
+impl Fetch {
+    /// Decodes `XEN_MC_fetch`'s answer: the hypercall's result (its error
+    /// number, or the `flags` and `fetch_id` Xen wrote back).
+    pub fn decode(result: Result<(u32, u64), i32>, eio: i32) -> Self {
+        match result {
+            Ok((flags, _)) if flags & XEN_MC_NODATA != 0 => Fetch::NoData,
+            Ok((flags, _)) if flags & XEN_MC_FETCHFAILED != 0 => Fetch::Failed(eio),
+            Ok((_, id)) => Fetch::Data(id),
+            Err(e) => Fetch::Failed(e),
+        }
+    }
 }
 
 /// The hypervisor side.
@@ -110,6 +124,92 @@ pub enum Report {
     /// The `/dev/mcelog` ring was full: `dropped` records of this `mc_info`
     /// are not in it (the kernel MCE log has them; the overflow flag is up).
     RingFull { dropped: usize },
+}
+
+/// How loud a [`Report`] is in the kernel log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// `pr_err`.
+    Err,
+    /// `pr_warn`.
+    Warn,
+    /// `pr_info`.
+    Info,
+    /// `pr_debug`.
+    Debug,
+}
+
+impl Report {
+    /// The log level of its one line.
+    pub fn level(&self) -> Level {
+        match self {
+            Report::Malformed { .. } | Report::FetchFailed { .. } => Level::Err,
+            Report::Recovery(_)
+            | Report::UnknownCpu { .. }
+            | Report::AckFailed { .. }
+            | Report::RingFull { .. } => Level::Warn,
+            Report::UnknownEntry { .. } => Level::Info,
+            Report::ExtendedMsr { .. } => Level::Debug,
+        }
+    }
+}
+
+/// The one log line of each report (without the module prefix).
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Report::Recovery(r) => match r.action {
+                RecoveryAction::PageOffline { mfn, status } => write!(
+                    f,
+                    "Xen recovery: bank {}: page offlined, mfn {:#x}, status {:#x}, flags {:#x}",
+                    r.bank, mfn, status, r.action_flags
+                ),
+                RecoveryAction::CpuOffline {
+                    socketid,
+                    coreid,
+                    threadid,
+                } => write!(
+                    f,
+                    "Xen recovery: bank {}: CPU offlined, socket {} core {} thread {}, flags {:#x}",
+                    r.bank, socketid, coreid, threadid, r.action_flags
+                ),
+                RecoveryAction::Other => write!(
+                    f,
+                    "Xen recovery: bank {}: action types {:#x}, flags {:#x}",
+                    r.bank, r.action_types, r.action_flags
+                ),
+            },
+            Report::UnknownCpu { apicid } => write!(
+                f,
+                "no CPU with APIC ID {} even after a refresh: record kept with CPU unknown",
+                apicid
+            ),
+            Report::Malformed { class, id, err } => write!(
+                f,
+                "malformed {:?} record {:#x}: {:?}: valid part kept, flagged as lost",
+                class, id, err
+            ),
+            Report::UnknownEntry { kind } => {
+                write!(f, "unknown telemetry entry type {} skipped", kind)
+            }
+            Report::ExtendedMsr { reg, value } => {
+                write!(f, "extended MSR {:#x} = {:#x}", reg, value)
+            }
+            Report::FetchFailed { class, err } => {
+                write!(f, "XEN_MC_fetch {:?} failed: {}", class, err)
+            }
+            Report::AckFailed { class, id, err } => write!(
+                f,
+                "XEN_MC_ACK {:?} {:#x} failed: {}: will ACK again, not deliver twice",
+                class, id, err
+            ),
+            Report::RingFull { dropped } => write!(
+                f,
+                "/dev/mcelog full: {} records not kept there, overflow flag set; the kernel MCE log has them (counted in ring_dropped; read the device or raise ring_len)",
+                dropped
+            ),
+        }
+    }
 }
 
 /// Counters, exported through debugfs.
@@ -456,6 +556,51 @@ mod tests {
         );
         assert!(st.reports.contains(&Report::RingFull { dropped: 1 }));
         assert!(st.reports.contains(&Report::RingFull { dropped: 2 }));
+    }
+
+    #[test]
+    fn fetch_answers_decode() {
+        assert_eq!(Fetch::decode(Ok((0, 7)), -5), Fetch::Data(7));
+        assert_eq!(Fetch::decode(Ok((XEN_MC_NODATA, 7)), -5), Fetch::NoData);
+        assert_eq!(
+            Fetch::decode(Ok((XEN_MC_FETCHFAILED, 7)), -5),
+            Fetch::Failed(-5)
+        );
+        assert_eq!(Fetch::decode(Err(-14), -5), Fetch::Failed(-14));
+    }
+
+    #[test]
+    fn reports_read_as_one_line_at_their_level() {
+        let r = Report::Recovery(Recovery {
+            bank: 1,
+            action_flags: 2,
+            action_types: 1,
+            action: RecoveryAction::PageOffline {
+                mfn: 0x60000,
+                status: 0,
+            },
+        });
+        assert_eq!(
+            r.to_string(),
+            "Xen recovery: bank 1: page offlined, mfn 0x60000, status 0x0, flags 0x2"
+        );
+        assert_eq!(r.level(), Level::Warn);
+        let r = Report::RingFull { dropped: 4 };
+        assert!(r
+            .to_string()
+            .starts_with("/dev/mcelog full: 4 records not kept"));
+        assert_eq!(
+            Report::ExtendedMsr { reg: 1, value: 2 }.level(),
+            Level::Debug
+        );
+        assert_eq!(
+            Report::FetchFailed {
+                class: Class::Urgent,
+                err: -5
+            }
+            .to_string(),
+            "XEN_MC_fetch Urgent failed: -5"
+        );
     }
 
     #[test]

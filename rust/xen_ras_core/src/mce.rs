@@ -119,6 +119,22 @@ impl CpuInfo {
     }
 }
 
+/// Resolves `apicid` in `table`; on a miss (a CPU hot-added since the table
+/// was read) refreshes the table once and looks again. Returns the CPU, and
+/// the refresh's error if it failed.
+pub fn resolve_cpu<T: core::ops::Deref<Target = [CpuInfo]>, E>(
+    table: &mut T,
+    apicid: u32,
+    refresh: impl FnOnce(&mut T) -> Result<(), E>,
+) -> (Option<CpuInfo>, Option<E>) {
+    let find = |t: &T| t.iter().find(|c| c.apicid == apicid).copied();
+    if let Some(c) = find(table) {
+        return (Some(c), None);
+    }
+    let err = refresh(table).err();
+    (find(table), err)
+}
+
 /// The kernel's `struct mce` (uapi, Linux 6.12).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 #[repr(C)]
@@ -557,6 +573,30 @@ mod tests {
         );
         assert_eq!(n, 1);
         assert!(matches!(r, Err(ParseError::EntryTooSmall { index: 2, .. })));
+    }
+
+    #[test]
+    fn cpu_table_refreshes_once_on_a_miss() {
+        let mut t = vec![haswell(0, 0)];
+        let mut refreshes = 0;
+        let (c, e) = resolve_cpu(&mut t, 0, |_| -> Result<(), i32> {
+            refreshes += 1;
+            Ok(())
+        });
+        assert_eq!((c.map(|c| c.cpunr), e, refreshes), (Some(0), None, 0));
+        // CPU 2 (APIC ID 4) hot-added: found after one refresh.
+        let (c, e) = resolve_cpu(&mut t, 4, |t| -> Result<(), i32> {
+            refreshes += 1;
+            t.push(haswell(2, 4));
+            Ok(())
+        });
+        assert_eq!((c.map(|c| c.cpunr), e, refreshes), (Some(2), None, 1));
+        // Unknown even after a refresh, and a failing refresh.
+        let (c, e) = resolve_cpu(&mut t, 9, |_| -> Result<(), i32> { Ok(()) });
+        assert_eq!((c, e), (None, None));
+        let (c, e) = resolve_cpu(&mut t, 9, |_| Err(-12));
+        assert_eq!((c, e), (None, Some(-12)));
+        assert_eq!(t.len(), 2);
     }
 
     #[test]
