@@ -62,14 +62,18 @@ last=$((BASE + (N - 1) * 4096))
 wait_for 40 sh -c "[ \"\$(sqlite3 $DB 'select count(*) from mce_record where addr = $last and mcgstatus = 0;' 2>/dev/null)\" -ge 1 ]"
 # An SRAO after the unread storm: Xen still has entries, runs its recovery
 # (page offline, logged by xen_mce) and the record reaches both consumers.
-# A dom0 page other than mce.sh's (a second SRAO on one page crashes dom0).
+# The boot's only SRAO (mce.sh explains why), on the dom0 page mce.sh uses
+# on the other Xen machines; a second SRAO at 0x60200000 hung Xen in UCR
+# recovery (measured).
 rec_before=$(dmesg | grep -c 'Xen recovery')
-host_request "mce -b 0 2 0xbd000000000000c0 0x5 0x60200000 0x86"
+$R -w 1 -n 1000000 >/dev/null
+host_request "mce -b 0 1 0xbd000000000000c0 0x5 0x60000000 0x86"
 out=$($R -w 20 -n 1)
-check "SRAO after the unread storm reaches /dev/mcelog" sh -c "echo '$out' | grep -q 'status=0xbd000000000000c0 addr=0x60200000 '"
+check "SRAO after the unread storm reaches /dev/mcelog" sh -c "echo '$out' | grep -q 'status=0xbd000000000000c0 '"
 check "Xen ran its recovery for it" sh -c "[ \$(dmesg | grep -c 'Xen recovery') -gt $rec_before ]"
-wait_for 10 sh -c "[ \"\$(sqlite3 $DB 'select count(*) from mce_record where addr = 1612709888;' 2>/dev/null)\" -ge 1 ]"
-check "rasdaemon recorded the SRAO" [ "$(q 'select count(*) from mce_record where addr = 1612709888;')" -ge 1 ]
+srao="printf('%x', status) = 'bd000000000000c0'"
+wait_for 10 sh -c "[ \"\$(sqlite3 $DB \"select count(*) from mce_record where $srao;\" 2>/dev/null)\" -ge 1 ]"
+check "rasdaemon recorded the SRAO" [ "$(q "select count(*) from mce_record where $srao;")" -ge 1 ]
 kill $ras 2>/dev/null
 wait $ras 2>/dev/null
 rmmod xen_mce
