@@ -2,6 +2,7 @@
 """Boot one of the project's two QEMU machines and drive it.
 
   qemu.py xen --mode check   Xen 4.17 (rebuilt) + our kernel as PV dom0
+  qemu.py xen420 --mode check   the same dom0 under Debian 13's stock Xen 4.20
   qemu.py hvm --mode check   our kernel as a plain QEMU/HVM-like guest
   qemu.py hvm_badfw --mode check   the hvm guest plus an SSDT of broken
                              processor objects (scripts/acpi/bad_processors.asl)
@@ -30,6 +31,8 @@ BUILD = os.environ.get("XENRAS_BUILD", os.path.join(TOP, "build"))
 KDIR = os.environ.get("XENRAS_KDIR", os.path.join(BUILD, "linux-source-6.12"))
 BZIMAGE = os.path.join(KDIR, "arch/x86/boot/bzImage")
 XEN = os.path.join(BUILD, "xen", "xen")
+XEN420 = os.path.join(BUILD, "xen-4.20", "xen")
+XEN_ROLES = {"xen": XEN, "xen420": XEN420}
 INITRD = os.environ.get("XENRAS_INITRD", os.path.join(BUILD, "initramfs.cpio.gz"))
 
 # What a debug kernel must never print (the harness fails the run on any).
@@ -60,13 +63,13 @@ def self_test():
     print("qemu.py self-test: sanitizer scan catches 3/3 reports, 0/3 false positives")
 
 # Measured under TCG on this machine kind: see README.md.
-TIMEOUT = {"xen": 1500, "hvm": 600, "hvm_legacy": 600, "hvm_badfw": 600}
+TIMEOUT = {"xen": 1500, "xen420": 600, "hvm": 600, "hvm_legacy": 600, "hvm_badfw": 600}
 
 
 # Possible CPUs: the Xen benchmarks hot-add two; the HVM selftests add six
 # vCPUs because QEMU 7.2 under TCG aborts on any CPU device_add after a CPU
 # unplug (measured, native handler too), so every add needs a fresh slot.
-MAXCPUS = {("xen", False): 4, ("xen", True): 6, ("hvm", False): 7, ("hvm", True): 5,
+MAXCPUS = {("xen", False): 4, ("xen", True): 6, ("xen420", False): 4, ("hvm", False): 7, ("hvm", True): 5,
            ("hvm_legacy", False): 4, ("hvm_legacy", True): 4,
            ("hvm_badfw", False): 4, ("hvm_badfw", True): 4}
 
@@ -98,11 +101,11 @@ def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
     storms = os.environ.get("XENRAS_BENCH_STORMS", "").split()
     if suite and storms:
         append += f" xenras.storms={':'.join(storms)}"  # ',' separates multiboot modules
-    if role == "xen":
+    if role in XEN_ROLES:
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
             "-smp", f"2,maxcpus={maxcpus}", "-m", "2048",
-            "-kernel", XEN,
+            "-kernel", XEN_ROLES[role],
             "-append", "console=com1 com1=115200 dom0_mem=1024M loglvl=all "
                        "guest_loglvl=all noreboot mce_verbosity=verbose",
             "-initrd", f"{BZIMAGE} console=hvc0 earlyprintk=xen {append},{INITRD}",
@@ -155,7 +158,7 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
     cmd = qemu_cmd(role, "check", qmp_path, suite, maxcpus=MAXCPUS[role, bool(suite)])
-    if role != "xen":
+    if role not in XEN_ROLES:
         cmd = with_acpi_tables(cmd, tag, bad_processors=role == "hvm_badfw")
     t0 = time.time()
     p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -322,7 +325,7 @@ def main():
     if sys.argv[1:] == ["--self-test"]:
         self_test()
         return
-    ap.add_argument("role", choices=["xen", "hvm", "hvm_legacy", "hvm_badfw"])
+    ap.add_argument("role", choices=["xen", "xen420", "hvm", "hvm_legacy", "hvm_badfw"])
     ap.add_argument("--tag", help="name for logs and results (default: the role)")
     ap.add_argument("--suite", help="run the selftests marked with this role instead (benchmarks)")
     ap.add_argument("--scan-sanitizers", action="store_true",
@@ -330,7 +333,7 @@ def main():
     ap.add_argument("--mode", choices=["check", "run"], default="check")
     ap.add_argument("--timeout", type=int)
     a = ap.parse_args()
-    for f in ([XEN] if a.role == "xen" else []) + [BZIMAGE, INITRD]:
+    for f in ([XEN_ROLES[a.role]] if a.role in XEN_ROLES else []) + [BZIMAGE, INITRD]:
         if not os.path.exists(f):
             sys.exit(f"missing {f}: run make first")
     os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
@@ -339,7 +342,7 @@ def main():
         print(f"Booting the {a.role} machine (Xen dom0 reaches its shell in a few minutes under TCG).\n"
               f"Monitor: QMP on {qmp}, or Ctrl-A c for the HMP monitor; quit: Ctrl-A x.\n", flush=True)
         cmd = qemu_cmd(a.role, "run", qmp)
-        if a.role != "xen":
+        if a.role not in XEN_ROLES:
             cmd = with_acpi_tables(cmd, f"{a.role}-run", bad_processors=a.role == "hvm_badfw")
         os.execvp(cmd[0], cmd)
     tag = a.tag or a.role

@@ -86,7 +86,8 @@ runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null
 # upstream, the overflow bit of MCE_GETCLEAR_FLAGS (read and cleared).
 lost_dom0() {
 	case $driver in
-	xen_mce) cat /sys/kernel/debug/xen_mce/lost ;;
+	# Malformed telemetry plus records the full ring did not keep.
+	xen_mce*) echo $(($(cat /sys/kernel/debug/xen_mce/lost) + $(cat /sys/kernel/debug/xen_mce/ring_dropped))) ;;
 	*) [ "$(/selftests/mcelog_read -t flags 2>/dev/null | sed -n 's/flags=//p')" = 0x1 ] && echo overflowed || echo 0 ;;
 	esac
 }
@@ -101,9 +102,10 @@ trace_mce_irq() {
 }
 # VIRQ -> read() latency: each read in mcelog_read's output $1 ("read
 # mono=...") against the last "mce" IRQ before it. Prints "median max" ms.
+# virq_to_read_ms FILE: median, 99th percentile and maximum, in ms.
 virq_to_read_ms() {
 	(sed -n 's/.* \([0-9]*\.[0-9]*\): irq_handler_entry: .*name=mce.*/irq \1/p' /sys/kernel/tracing/trace
 		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
 		awk '$1 == "irq" { last = $2 } $1 == "read" && last { printf "%.2f\n", ($2 - last) * 1000 }' |
-		sort -n | awk '{ v[n++] = $1 } END { if (!n) print "- -"; else print v[int(n / 2)], v[n - 1] }'
+		sort -n | awk '{ v[n++] = $1 } END { if (!n) print "- - -"; else print v[int(n / 2)], v[int(n * 0.99)], v[n - 1] }'
 }

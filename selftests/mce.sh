@@ -1,10 +1,13 @@
 #!/bin/sh
-# roles: xen
+# roles: xen xen420
 # xen_mce end to end: machine checks injected into the emulated CPU (QEMU
 # monitor `mce`) go through the rebuilt Xen, VIRQ_MCA, our ring and
 # /dev/mcelog, and reach rasdaemon; the legacy ABI and its errors hold.
 . /selftests/lib.sh
-plan 16
+# One SRAO per boot (a second one, on the same dom0 page or another, made
+# Xen 4.17 crash dom0 or hang in UCR recovery under TCG): on the xen
+# machine mce_pool.sh injects it, after an unread storm; elsewhere here.
+if [ "$XENRAS_ROLE" = xen ]; then plan 14; else plan 16; fi
 R=/selftests/mcelog_read
 D=/sys/kernel/debug/xen_mce
 cnt() { cat $D/$1 2>/dev/null || echo -1; }
@@ -55,12 +58,14 @@ check "dom0 did not offline the machine address as its own page" \
 	sh -c "grep -q 'HardwareCorrupted: *0 kB' /proc/meminfo && ! dmesg | grep -q 'Memory failure: 0x12345'"
 
 # Uncorrected, software-recoverable action optional (SRAO), broadcast.
-host_request "mce -b 0 1 0xbd000000000000c0 0x5 0x60000000 0x86"
-out=$($R -w 20 -n 1)
-diag "$out"
-check "SRAO arrives on /dev/mcelog" sh -c "echo '$out' | grep -q 'status=0xbd000000000000c0'"
-check "Xen recovery action logged" sh -c "dmesg | grep -q 'Xen recovery'"
-diag "$(dmesg | grep -E 'xen_mce|Memory failure|Hardware Error' | tail -20)"
+if [ "$XENRAS_ROLE" != xen ]; then
+	host_request "mce -b 0 1 0xbd000000000000c0 0x5 0x60000000 0x86"
+	out=$($R -w 20 -n 1)
+	diag "$out"
+	check "SRAO arrives on /dev/mcelog" sh -c "echo '$out' | grep -q 'status=0xbd000000000000c0'"
+	check "Xen recovery action logged" sh -c "dmesg | grep -q 'Xen recovery'"
+	diag "$(dmesg | grep -E 'xen_mce|Memory failure|Hardware Error' | tail -20)"
+fi
 
 # Hypervisor path: Xen's own injector (Debian's xen-mceinj, through
 # /dev/xen/privcmd): XEN_MC_msrinject interposes bank 1 of CPU 0 (corrected,

@@ -108,6 +108,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	buf = calloc(loglen, reclen);
+	/* Line-buffered, so that a long-running reader's records reach a file
+	 * as they are read (the benchmark's reader runs for a whole storm). */
+	setvbuf(stdout, NULL, _IOLBF, 0);
 	t0 = now();
 	do {
 		struct pollfd p = { .fd = fd, .events = POLLIN };

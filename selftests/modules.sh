@@ -1,5 +1,5 @@
 #!/bin/sh
-# roles: xen hvm
+# roles: xen xen420 hvm
 # Each module loads where it belongs, refuses with ENODEV where it does not,
 # and unloads cleanly.
 . /selftests/lib.sh
@@ -8,7 +8,7 @@ role=$XENRAS_ROLE
 load() { insmod /lib/xenras/$1.ko 2>/tmp/insmod.err; }
 # Which modules belong on which machine.
 case $role in
-xen) yes="xen_mce xen_acpi_cpu" no="xen_vcpu_hotplug" ;;
+xen | xen420) yes="xen_mce xen_acpi_cpu" no="xen_vcpu_hotplug" ;;
 *) yes="xen_vcpu_hotplug" no="xen_mce xen_acpi_cpu" ;;
 esac
 r=0

@@ -1,5 +1,5 @@
 #!/bin/sh
-# roles: xen
+# roles: xen xen420
 # The Xen host really is a Xen dom0.
 . /selftests/lib.sh
 plan 2

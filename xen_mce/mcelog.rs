@@ -6,11 +6,12 @@
 //! - `VIRQ_MCA` fires -> [`Mcelog::handle`] (hard IRQ) queues the work;
 //! - the work, [`Mcelog::run`], drains Xen (`XEN_MC_fetch`, urgent then
 //!   non-urgent) through `xen_ras_core::drain`, which converts each
-//!   `mc_info` to `struct mce` records and ACKs it only once they are all in
-//!   the ring; a full ring leaves the telemetry with Xen until a reader
-//!   drains it;
+//!   `mc_info` to `struct mce` records, delivers them ([`Dom0Side::deliver`]:
+//!   the `/dev/mcelog` ring keeps what fits, readers are woken, then the
+//!   kernel MCE log gets every record) and ACKs it, in the same run, reader
+//!   or not: Xen's pool of 30 telemetry entries is never held for a reader;
 //! - `read(2)` on `/dev/mcelog` ([`McelogDev::read`]) copies whole records
-//!   out and restarts a deferred drain.
+//!   out.
 //!
 //! Glue only: every `unsafe` is behind `rust/xenras`.
 
@@ -22,16 +23,17 @@ pub mod xen_ras_core;
 pub mod xenras;
 
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVec};
+use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, new_spinlock, Arc, ArcBorrow, Mutex, SpinLock};
 use kernel::types::ForeignOwnable;
 use kernel::uaccess::UserSliceWriter;
 use kernel::workqueue::{self, impl_has_work, new_work, Work, WorkItem};
 use kernel::{c_str, static_lock_class};
-use xen_ras_core::drain::{Class, Drainer, Fetch, Outcome, Report, Stats, Store, Xen};
-use xen_ras_core::mce::{CpuInfo, Mce, MCE_RECORD_LEN};
-use xen_ras_core::mcinfo::{layout, RecoveryAction, MAX_BANKS, MC_INFO_SIZE};
+use xen_ras_core::dev::Opens;
+use xen_ras_core::drain::{Class, Drainer, Fetch, Level, Outcome, Report, Sink, Stats, Xen};
+use xen_ras_core::mce::{resolve_cpu, CpuInfo, Mce, MCE_RECORD_LEN};
+use xen_ras_core::mcinfo::{layout, MC_INFO_SIZE};
 use xen_ras_core::ring::Ring;
 use xenras::bindings;
 use xenras::debugfs;
@@ -48,7 +50,7 @@ modinfo!(version, "0.1.0");
 module_param_uint!(
     ring_len = 1024,
     0o444,
-    "Records /dev/mcelog holds (16 to 65536)"
+    "Records /dev/mcelog holds (16 to 65536); when full it keeps the oldest and flags the rest"
 );
 module_param_bool!(
     kernel_log = true,
@@ -66,43 +68,57 @@ module! {
 
 /// `MISC_MCELOG_MINOR`: the minor of the legacy `/dev/mcelog`.
 const MCELOG_MINOR: i32 = 227;
-/// Records per drain run before the work yields and requeues itself.
+/// Fetches per drain run before the work yields and requeues itself.
 const DRAIN_BUDGET: usize = 256;
+/// `ring_len` bounds. The ring is vmalloc-backed (`KVVec`): 65536 records
+/// of 128 bytes are 8 MiB, past what kmalloc gives.
+const RING_LEN_MIN: usize = 16;
+const RING_LEN_MAX: usize = 65536;
 
-/// Counters exported in `/sys/kernel/debug/xen_mce/`.
-#[derive(Default)]
-struct Counters {
-    fetched: AtomicU64,
-    stored: AtomicU64,
-    acked: AtomicU64,
-    deferred: AtomicU64,
-    lost: AtomicU64,
-    recovery: AtomicU64,
-    unknown_cpu: AtomicU64,
-    fetch_failed: AtomicU64,
-    ack_failed: AtomicU64,
-    duplicates: AtomicU64,
-    read: AtomicU64,
-    cpu_refresh: AtomicU64,
+/// Every counter in `/sys/kernel/debug/xen_mce/`, in one table: `drain`
+/// ones mirror the `Stats` field of the same name after each drain run;
+/// `own` ones the module keeps. The struct, the copy and the debugfs files
+/// all come from this list (what each means: Documentation/ABI/xen_mce.rst).
+macro_rules! counters {
+    (drain: [$($d:ident),* $(,)?], own: [$($o:ident),* $(,)?] $(,)?) => {
+        #[derive(Default)]
+        struct Counters {
+            $($d: AtomicU64,)*
+            $($o: AtomicU64,)*
+        }
+
+        impl Counters {
+            fn publish(&self, s: &Stats) {
+                $(self.$d.store(s.$d, Relaxed);)*
+            }
+
+            fn files(dir: &debugfs::Dir<Mcelog>) {
+                $(dir.counter(c_str!(stringify!($d)), |l| &l.counters.$d);)*
+                $(dir.counter(c_str!(stringify!($o)), |l| &l.counters.$o);)*
+            }
+        }
+    };
 }
 
-impl Counters {
-    fn publish(&self, s: &Stats) {
-        self.fetched.store(s.fetched, Relaxed);
-        self.stored.store(s.stored, Relaxed);
-        self.acked.store(s.acked, Relaxed);
-        self.deferred.store(s.deferred, Relaxed);
-        self.lost.store(s.lost, Relaxed);
-        self.recovery.store(s.recovery, Relaxed);
-        self.unknown_cpu.store(s.unknown_cpu, Relaxed);
-        self.fetch_failed.store(s.fetch_failed, Relaxed);
-        self.ack_failed.store(s.ack_failed, Relaxed);
-        self.duplicates.store(s.duplicates, Relaxed);
-    }
-}
+counters!(
+    drain: [
+        fetched,
+        records,
+        stored,
+        acked,
+        ring_dropped,
+        lost,
+        recovery,
+        unknown_cpu,
+        fetch_failed,
+        ack_failed,
+        duplicates,
+    ],
+    own: [read, cpu_refresh],
+);
 
-/// The ring's storage: one kernel allocation sized by `ring_len`.
-struct Storage(KVec<Mce>);
+/// The ring's storage: one vmalloc-backed allocation sized by `ring_len`.
+struct Storage(KVVec<Mce>);
 
 impl AsRef<[Mce]> for Storage {
     fn as_ref(&self) -> &[Mce] {
@@ -114,13 +130,6 @@ impl AsMut<[Mce]> for Storage {
     fn as_mut(&mut self) -> &mut [Mce] {
         &mut self.0
     }
-}
-
-/// Who has `/dev/mcelog` open (the `O_EXCL` rules of `dev-mcelog.c`).
-#[derive(Default)]
-struct Opens {
-    count: u32,
-    exclusive: bool,
 }
 
 /// What the drain work owns.
@@ -143,8 +152,8 @@ struct Mcelog {
     ctx: Mutex<DrainCtx>,
     #[pin]
     work: Work<Mcelog>,
-    /// A record was left with Xen because the ring was full.
-    deferred: AtomicBool,
+    /// The ring's overflow was logged; cleared by the next read.
+    overflow_logged: AtomicBool,
     /// Set at unload: the work does nothing more.
     stopping: AtomicBool,
     counters: Counters,
@@ -156,7 +165,7 @@ impl_has_work! {
 
 impl Mcelog {
     fn new(len: usize) -> Result<Arc<Self>> {
-        let storage = KVec::from_elem(Mce::default(), len, GFP_KERNEL)?;
+        let storage = KVVec::from_elem(Mce::default(), len, GFP_KERNEL)?;
         let drainer = KBox::new(Drainer::default(), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Self {
@@ -166,7 +175,7 @@ impl Mcelog {
                 opens <- new_spinlock!(Opens::default(), "xen_mce::opens"),
                 ctx <- new_mutex!(DrainCtx { drainer, cpus: KVec::new() }, "xen_mce::ctx"),
                 work <- new_work!("xen_mce::work"),
-                deferred: AtomicBool::new(false),
+                overflow_logged: AtomicBool::new(false),
                 stopping: AtomicBool::new(false),
                 counters: Counters::default(),
             }),
@@ -205,12 +214,8 @@ struct XenSide<'a> {
 
 impl Xen for XenSide<'_> {
     fn fetch(&mut self, class: Class, buf: &mut [u8; MC_INFO_SIZE]) -> Fetch {
-        match xen::mc_fetch(class.flag(), buf) {
-            Ok((f, _)) if f & xen::XEN_MC_NODATA != 0 => Fetch::NoData,
-            Ok((f, _)) if f & xen::XEN_MC_FETCHFAILED != 0 => Fetch::Failed(EIO.to_errno()),
-            Ok((_, id)) => Fetch::Data(id),
-            Err(e) => Fetch::Failed(e.to_errno()),
-        }
+        let r = xen::mc_fetch(class.flag(), buf).map_err(|e| e.to_errno());
+        Fetch::decode(r, EIO.to_errno())
     }
 
     fn ack(&mut self, class: Class, id: u64) -> core::result::Result<(), i32> {
@@ -218,15 +223,12 @@ impl Xen for XenSide<'_> {
     }
 
     fn cpu(&mut self, apicid: u32) -> Option<CpuInfo> {
-        let find = |cpus: &KVec<CpuInfo>| cpus.iter().find(|c| c.apicid == apicid).copied();
-        if let Some(c) = find(self.cpus) {
-            return Some(c);
-        }
-        // A CPU hot-added since the last refresh: ask Xen again.
-        if let Err(e) = self.log.refresh_cpus(self.cpus) {
+        let log = self.log;
+        let (cpu, err) = resolve_cpu(self.cpus, apicid, |t| log.refresh_cpus(t));
+        if let Some(e) = err {
             pr_err!("XEN_MC_physcpuinfo failed: {:?}\n", e);
         }
-        find(self.cpus)
+        cpu
     }
 
     fn wall_seconds(&mut self) -> u64 {
@@ -234,27 +236,24 @@ impl Xen for XenSide<'_> {
     }
 }
 
-/// The dom0 side of the drain: the ring and the log.
-struct RingSide<'a> {
+/// The dom0 side of the drain: the `/dev/mcelog` ring and the kernel log.
+struct Dom0Side<'a> {
     log: &'a Mcelog,
-    needed: usize,
 }
 
-impl Store for RingSide<'_> {
-    fn free(&mut self) -> usize {
-        self.log.ring.lock().free()
-    }
-
-    fn push_all(&mut self, recs: &[Mce]) -> bool {
-        if !self.log.ring.lock().push_all(recs) {
-            return false;
+impl Sink for Dom0Side<'_> {
+    fn deliver(&mut self, recs: &[Mce]) -> usize {
+        let kept = self.log.ring.lock().push_oldest(recs);
+        // Readers first: the kernel-log copy is the slower half.
+        if kept > 0 {
+            self.log.readers.wake_up_interruptible();
         }
         if kernel_log.get() {
             for m in recs {
                 sys::mce_log(m);
             }
         }
-        true
+        kept
     }
 
     fn mark_lost(&mut self) {
@@ -262,68 +261,15 @@ impl Store for RingSide<'_> {
     }
 
     fn report(&mut self, r: Report) {
-        match r {
-            Report::Recovery(r) => match r.action {
-                RecoveryAction::PageOffline { mfn, status } => pr_warn!(
-                    "Xen recovery: bank {}: page offlined, mfn {:#x}, status {:#x}, flags {:#x}\n",
-                    r.bank,
-                    mfn,
-                    status,
-                    r.action_flags
-                ),
-                RecoveryAction::CpuOffline {
-                    socketid,
-                    coreid,
-                    threadid,
-                } => pr_warn!(
-                    "Xen recovery: bank {}: CPU offlined, socket {} core {} thread {}, flags {:#x}\n",
-                    r.bank,
-                    socketid,
-                    coreid,
-                    threadid,
-                    r.action_flags
-                ),
-                RecoveryAction::Other => pr_warn!(
-                    "Xen recovery: bank {}: action types {:#x}, flags {:#x}\n",
-                    r.bank,
-                    r.action_types,
-                    r.action_flags
-                ),
-            },
-            Report::UnknownCpu { apicid } => pr_warn!(
-                "no CPU with APIC ID {} even after a refresh: record kept with CPU unknown\n",
-                apicid
-            ),
-            Report::Malformed { class, id, err } => pr_err!(
-                "malformed {:?} record {:#x}: {:?}: valid part kept, flagged as lost\n",
-                class,
-                id,
-                err
-            ),
-            Report::UnknownEntry { kind } => {
-                pr_info!("unknown telemetry entry type {} skipped\n", kind)
-            }
-            Report::ExtendedMsr { reg, value } => {
-                pr_debug!("extended MSR {:#x} = {:#x}\n", reg, value)
-            }
-            Report::FetchFailed { class, err } => {
-                pr_err!("XEN_MC_fetch {:?} failed: {}\n", class, err)
-            }
-            Report::AckFailed { class, id, err } => pr_warn!(
-                "XEN_MC_ACK {:?} {:#x} failed: {}: will ACK again, not duplicate\n",
-                class,
-                id,
-                err
-            ),
-            Report::Deferred { class, needed } => {
-                self.needed = needed;
-                if !self.log.deferred.swap(true, Relaxed) {
-                    pr_info!(
-                        "ring full: {:?} telemetry stays with Xen until /dev/mcelog is read\n",
-                        class
-                    );
-                }
-            }
+        // One warning per overflow episode (until the next read).
+        if matches!(r, Report::RingFull { .. }) && self.log.overflow_logged.swap(true, Relaxed) {
+            return;
+        }
+        match r.level() {
+            Level::Err => pr_err!("{}\n", r),
+            Level::Warn => pr_warn!("{}\n", r),
+            Level::Info => pr_info!("{}\n", r),
+            Level::Debug => pr_debug!("{}\n", r),
         }
     }
 }
@@ -342,27 +288,15 @@ impl WorkItem for Mcelog {
                 let _ = this.refresh_cpus(cpus);
             }
             let mut xs = XenSide { log: &this, cpus };
-            let mut rs = RingSide {
-                log: &this,
-                needed: 0,
-            };
-            let before = drainer.stats.stored;
-            let o = drainer.drain(&mut xs, &mut rs, DRAIN_BUDGET);
+            let o = drainer.drain(&mut xs, &mut Dom0Side { log: &this }, DRAIN_BUDGET);
             this.counters.publish(&drainer.stats);
-            if drainer.stats.stored != before {
-                this.readers.wake_up_interruptible();
-            }
-            // A reader may have drained between the full check and now.
-            if o == Outcome::Deferred && this.ring.lock().free() >= rs.needed.max(1) {
-                Outcome::Budget
-            } else {
-                o
-            }
+            o
         };
-        match outcome {
-            Outcome::Budget => Self::kick(this),
-            Outcome::Empty => this.deferred.store(false, Relaxed),
-            Outcome::Deferred | Outcome::Failed => {}
+        // Budget used up: run again at once (other work gets its turn).
+        // Empty: done until the next VIRQ. Failed: the fetch failed and was
+        // logged; the next VIRQ retries.
+        if outcome == Outcome::Budget {
+            Self::kick(this);
         }
     }
 }
@@ -386,21 +320,12 @@ impl MiscDevice for McelogDev {
             return Err(EPERM);
         }
         let excl = file.flags() & bindings::XENRAS_O_EXCL != 0;
-        let mut o = data.opens.lock();
-        if o.exclusive || (o.count > 0 && excl) {
-            return Err(EBUSY);
-        }
-        o.exclusive |= excl;
-        o.count += 1;
+        data.opens.lock().open(excl).map_err(|_| EBUSY)?;
         Ok(data.clone())
     }
 
     fn release(log: Arc<Mcelog>, _file: &File) {
-        let mut o = log.opens.lock();
-        o.count -= 1;
-        if o.count == 0 {
-            o.exclusive = false;
-        }
+        log.opens.lock().release();
     }
 
     fn read(
@@ -431,8 +356,8 @@ impl MiscDevice for McelogDev {
             n += 1;
         }
         log.counters.read.fetch_add(n as u64, Relaxed);
-        if n > 0 && log.deferred.load(Relaxed) {
-            Mcelog::kick(log.into());
+        if n > 0 {
+            log.overflow_logged.store(false, Relaxed);
         }
         Ok(n * MCE_RECORD_LEN)
     }
@@ -486,8 +411,13 @@ impl kernel::Module for XenMce {
             return Err(ENODEV);
         }
         let len = ring_len.get() as usize;
-        if !(MAX_BANKS + 1..=65536).contains(&len) {
-            pr_err!("ring_len={} out of range 16..65536\n", len);
+        if !(RING_LEN_MIN..=RING_LEN_MAX).contains(&len) {
+            pr_err!(
+                "ring_len={} out of range {}..{}\n",
+                len,
+                RING_LEN_MIN,
+                RING_LEN_MAX
+            );
             return Err(EINVAL);
         }
         let log = Mcelog::new(len)?;
@@ -524,18 +454,7 @@ impl kernel::Module for XenMce {
             }
         };
         let dir = debugfs::Dir::new(c_str!("xen_mce"), log.clone());
-        dir.counter(c_str!("fetched"), |l| &l.counters.fetched);
-        dir.counter(c_str!("stored"), |l| &l.counters.stored);
-        dir.counter(c_str!("acked"), |l| &l.counters.acked);
-        dir.counter(c_str!("deferred"), |l| &l.counters.deferred);
-        dir.counter(c_str!("lost"), |l| &l.counters.lost);
-        dir.counter(c_str!("recovery"), |l| &l.counters.recovery);
-        dir.counter(c_str!("unknown_cpu"), |l| &l.counters.unknown_cpu);
-        dir.counter(c_str!("fetch_failed"), |l| &l.counters.fetch_failed);
-        dir.counter(c_str!("ack_failed"), |l| &l.counters.ack_failed);
-        dir.counter(c_str!("duplicates"), |l| &l.counters.duplicates);
-        dir.counter(c_str!("read"), |l| &l.counters.read);
-        dir.counter(c_str!("cpu_refresh"), |l| &l.counters.cpu_refresh);
+        Counters::files(&dir);
         // Telemetry Xen queued before we were loaded.
         Mcelog::kick(log.clone());
         pr_info!(
@@ -562,12 +481,22 @@ impl Drop for XenMce {
         while sys::flush_work(&*self.log) {}
         drop(self.debugfs.take());
         let s = self.ctx_stats();
+        let unread = self.log.ring.lock().len();
+        if unread > 0 {
+            pr_warn!(
+                "{} records never read from /dev/mcelog are discarded (the kernel MCE log had them)\n",
+                unread
+            );
+        }
         pr_info!(
-            "unloaded: fetched {} stored {} acked {} read {} lost {}\n",
+            "unloaded: fetched {} records {} stored {} acked {} read {} unread {} ring_dropped {} lost {}\n",
             s.fetched,
+            s.records,
             s.stored,
             s.acked,
             self.log.counters.read.load(Relaxed),
+            unread,
+            s.ring_dropped,
             s.lost
         );
     }

@@ -146,6 +146,19 @@ assert_offset!(
 );
 assert_offset!(
     bindings::mcinfo_logical_cpu,
+    mc_vendorid,
+    layout::logical_cpu::VENDORID
+);
+/// The length of an array field, read from its type.
+const fn array_len<T, E, const N: usize>(_: fn(&T) -> &[E; N]) -> usize {
+    N
+}
+const _: () = assert!(
+    array_len(|c: &bindings::mcinfo_logical_cpu| &c.mc_vendorid)
+        == layout::logical_cpu::VENDORID_LEN
+);
+assert_offset!(
+    bindings::mcinfo_logical_cpu,
     mc_nmsrvals,
     layout::logical_cpu::NMSRVALS
 );

@@ -1,23 +1,30 @@
 // SPDX-License-Identifier: GPL-2.0
-//! Draining Xen's telemetry queues into the ring without losing a record.
+//! Draining Xen's telemetry queues: every record fetched, converted, handed
+//! to dom0's consumers and ACKed in the same run, whoever reads.
 //!
-//! The rules that upstream's `drivers/xen/mcelog.c` breaks and this code keeps:
-//! - a record is ACKed to Xen only after every `struct mce` converted from it
-//!   is in the ring; when the ring cannot take them all, the record is left
-//!   with Xen (an unACKed record stays at the head of Xen's queue and is
-//!   returned again by the next fetch) and the drain stops: [`Outcome::Deferred`];
-//!   the reader's drain restarts it;
-//! - if an ACK fails after the records were stored, the next fetch returns
-//!   the same `fetch_id`: it is ACKed again, not stored twice;
+//! Why the drain never waits for a reader: Xen keeps telemetry in a fixed
+//! pool of 30 entries (`mctelem.c`: 10 urgent, 20 non-urgent; an urgent
+//! error may take any free entry) and frees an entry only when dom0 ACKs it.
+//! When an error finds no free entry it is gone inside Xen, and a machine
+//! check that gets none also skips Xen's recovery (`mce_urgent_action()`,
+//! page offlining). So an unACKed `mc_info` held for a slow (or absent)
+//! `/dev/mcelog` reader would cost the host its error recovery. The rules:
+//! - each `mc_info` is converted and delivered ([`Sink::deliver`]: the kernel
+//!   MCE log takes every record, the `/dev/mcelog` ring keeps what fits,
+//!   oldest first, and flags the rest as lost) and then ACKed, in the run
+//!   that `VIRQ_MCA` (or the budget requeue) started;
+//! - if an ACK fails after delivery, the next fetch returns the same
+//!   `fetch_id`: it is ACKed again, not delivered twice;
 //! - a malformed record keeps its valid prefix, is reported, marked lost
 //!   (flag), and ACKed so that it cannot wedge the queue.
 //!
-//! [`drain`] is generic over [`Xen`] and [`Store`] so that the host tests can
-//! run it against a model of Xen's queues.
+//! [`Drainer::drain`] is generic over [`Xen`] and [`Sink`] so that the host
+//! tests can run it against a model of Xen's pool (`tests/pool.rs`).
 
 use super::mce::{convert, CpuInfo, Event, Mce};
-use super::mcinfo::Recovery;
 use super::mcinfo::{McInfo, ParseError, MAX_BANKS, MC_INFO_SIZE};
+use super::mcinfo::{Recovery, RecoveryAction};
+use core::fmt;
 
 /// Xen's two telemetry queues.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -56,6 +63,19 @@ pub enum Fetch {
     Failed(i32),
 }
 
+impl Fetch {
+    /// Decodes `XEN_MC_fetch`'s answer: the hypercall's result (its error
+    /// number, or the `flags` and `fetch_id` Xen wrote back).
+    pub fn decode(result: Result<(u32, u64), i32>, eio: i32) -> Self {
+        match result {
+            Ok((flags, _)) if flags & XEN_MC_NODATA != 0 => Fetch::NoData,
+            Ok((flags, _)) if flags & XEN_MC_FETCHFAILED != 0 => Fetch::Failed(eio),
+            Ok((_, id)) => Fetch::Data(id),
+            Err(e) => Fetch::Failed(e),
+        }
+    }
+}
+
 /// The hypervisor side.
 pub trait Xen {
     /// `XEN_MC_fetch` of the oldest record of `class` into `buf`.
@@ -68,13 +88,12 @@ pub trait Xen {
     fn wall_seconds(&mut self) -> u64;
 }
 
-/// The dom0 side: the ring (behind whatever lock) and the log.
-pub trait Store {
-    /// Free slots now; only a reader can make it grow.
-    fn free(&mut self) -> usize;
-    /// Stores all of `recs` (the caller checked [`Store::free`]); returns
-    /// `false` if they did not fit after all.
-    fn push_all(&mut self, recs: &[Mce]) -> bool;
+/// The dom0 side: where converted records go.
+pub trait Sink {
+    /// Hands the records of one `mc_info` to dom0's consumers: the kernel MCE
+    /// log (all of them) and the `/dev/mcelog` ring (what fits, oldest
+    /// first; the ring flags the rest). Returns how many the ring kept.
+    fn deliver(&mut self, recs: &[Mce]) -> usize;
     /// Raises the overflow flag: records were lost.
     fn mark_lost(&mut self);
     /// Something worth one log line happened.
@@ -102,8 +121,95 @@ pub enum Report {
     FetchFailed { class: Class, err: i32 },
     /// `XEN_MC_ACK` failed; the record will be fetched again and not duplicated.
     AckFailed { class: Class, id: u64, err: i32 },
-    /// The ring cannot take a record's `needed` records: left with Xen.
-    Deferred { class: Class, needed: usize },
+    /// The `/dev/mcelog` ring was full: `dropped` records of this `mc_info`
+    /// are not in it (the kernel MCE log has them; the overflow flag is up).
+    RingFull { dropped: usize },
+}
+
+/// How loud a [`Report`] is in the kernel log.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// `pr_err`.
+    Err,
+    /// `pr_warn`.
+    Warn,
+    /// `pr_info`.
+    Info,
+    /// `pr_debug`.
+    Debug,
+}
+
+impl Report {
+    /// The log level of its one line.
+    pub fn level(&self) -> Level {
+        match self {
+            Report::Malformed { .. } | Report::FetchFailed { .. } => Level::Err,
+            Report::Recovery(_)
+            | Report::UnknownCpu { .. }
+            | Report::AckFailed { .. }
+            | Report::RingFull { .. } => Level::Warn,
+            Report::UnknownEntry { .. } => Level::Info,
+            Report::ExtendedMsr { .. } => Level::Debug,
+        }
+    }
+}
+
+/// The one log line of each report (without the module prefix).
+impl fmt::Display for Report {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match *self {
+            Report::Recovery(r) => match r.action {
+                RecoveryAction::PageOffline { mfn, status } => write!(
+                    f,
+                    "Xen recovery: bank {}: page offlined, mfn {:#x}, status {:#x}, flags {:#x}",
+                    r.bank, mfn, status, r.action_flags
+                ),
+                RecoveryAction::CpuOffline {
+                    socketid,
+                    coreid,
+                    threadid,
+                } => write!(
+                    f,
+                    "Xen recovery: bank {}: CPU offlined, socket {} core {} thread {}, flags {:#x}",
+                    r.bank, socketid, coreid, threadid, r.action_flags
+                ),
+                RecoveryAction::Other => write!(
+                    f,
+                    "Xen recovery: bank {}: action types {:#x}, flags {:#x}",
+                    r.bank, r.action_types, r.action_flags
+                ),
+            },
+            Report::UnknownCpu { apicid } => write!(
+                f,
+                "no CPU with APIC ID {} even after a refresh: record kept with CPU unknown",
+                apicid
+            ),
+            Report::Malformed { class, id, err } => write!(
+                f,
+                "malformed {:?} record {:#x}: {:?}: valid part kept, flagged as lost",
+                class, id, err
+            ),
+            Report::UnknownEntry { kind } => {
+                write!(f, "unknown telemetry entry type {} skipped", kind)
+            }
+            Report::ExtendedMsr { reg, value } => {
+                write!(f, "extended MSR {:#x} = {:#x}", reg, value)
+            }
+            Report::FetchFailed { class, err } => {
+                write!(f, "XEN_MC_fetch {:?} failed: {}", class, err)
+            }
+            Report::AckFailed { class, id, err } => write!(
+                f,
+                "XEN_MC_ACK {:?} {:#x} failed: {}: will ACK again, not deliver twice",
+                class, id, err
+            ),
+            Report::RingFull { dropped } => write!(
+                f,
+                "/dev/mcelog full: {} records not kept there, overflow flag set; the kernel MCE log has them (counted in ring_dropped; read the device or raise ring_len)",
+                dropped
+            ),
+        }
+    }
 }
 
 /// Counters, exported through debugfs.
@@ -111,12 +217,14 @@ pub enum Report {
 pub struct Stats {
     /// `mc_info` records fetched from Xen.
     pub fetched: u64,
-    /// `struct mce` records stored in the ring.
+    /// `struct mce` records delivered (to the kernel MCE log, when enabled).
+    pub records: u64,
+    /// `struct mce` records kept in the `/dev/mcelog` ring.
     pub stored: u64,
     /// `mc_info` records ACKed to Xen.
     pub acked: u64,
-    /// Times a record was left with Xen because the ring was full.
-    pub deferred: u64,
+    /// `struct mce` records the full `/dev/mcelog` ring could not keep.
+    pub ring_dropped: u64,
     /// `mc_info` records (partly) lost: malformed tails.
     pub lost: u64,
     /// Recovery actions reported by Xen.
@@ -136,8 +244,6 @@ pub struct Stats {
 pub enum Outcome {
     /// Both queues are empty.
     Empty,
-    /// The ring is full; records remain with Xen until a reader drains.
-    Deferred,
     /// A fetch failed; try again later.
     Failed,
     /// The per-run budget was used up; run again.
@@ -167,13 +273,8 @@ impl Default for Drainer {
 }
 
 impl Drainer {
-    /// The fetch buffer, for the hypercall.
-    pub fn buffer(&mut self) -> &mut [u8; MC_INFO_SIZE] {
-        &mut self.buf
-    }
-
     /// Drains urgent then non-urgent telemetry, at most `budget` records.
-    pub fn drain(&mut self, xen: &mut impl Xen, store: &mut impl Store, budget: usize) -> Outcome {
+    pub fn drain(&mut self, xen: &mut impl Xen, store: &mut impl Sink, budget: usize) -> Outcome {
         let mut left = budget;
         for class in [Class::Urgent, Class::NonUrgent] {
             loop {
@@ -192,7 +293,7 @@ impl Drainer {
     }
 
     /// Handles one record; `None` means "go on with this queue".
-    fn one(&mut self, xen: &mut impl Xen, store: &mut impl Store, class: Class) -> Option<Outcome> {
+    fn one(&mut self, xen: &mut impl Xen, store: &mut impl Sink, class: Class) -> Option<Outcome> {
         let id = match xen.fetch(class, &mut self.buf) {
             Fetch::NoData => return Some(Outcome::Empty),
             Fetch::Failed(err) => {
@@ -224,14 +325,6 @@ impl Drainer {
             let staged = &mut self.staged;
             let err;
             if let Some(info) = info {
-                if info.bank_count() > store.free() {
-                    self.stats.deferred += 1;
-                    store.report(Report::Deferred {
-                        class,
-                        needed: info.bank_count(),
-                    });
-                    return Some(Outcome::Deferred);
-                }
                 err = convert(
                     &info,
                     wall,
@@ -269,13 +362,13 @@ impl Drainer {
             self.stats.unknown_cpu += unknown;
             (n, err)
         };
-        if !store.push_all(&self.staged[..n]) {
-            // Cannot happen with a single producer; keep the record with Xen.
-            self.stats.deferred += 1;
-            store.report(Report::Deferred { class, needed: n });
-            return Some(Outcome::Deferred);
+        let kept = store.deliver(&self.staged[..n]).min(n);
+        self.stats.records += n as u64;
+        self.stats.stored += kept as u64;
+        if kept < n {
+            self.stats.ring_dropped += (n - kept) as u64;
+            store.report(Report::RingFull { dropped: n - kept });
         }
-        self.stats.stored += n as u64;
         if err.is_some() {
             self.stats.lost += 1;
             store.mark_lost();
@@ -284,7 +377,7 @@ impl Drainer {
         None
     }
 
-    fn ack(&mut self, xen: &mut impl Xen, store: &mut impl Store, class: Class, id: u64) {
+    fn ack(&mut self, xen: &mut impl Xen, store: &mut impl Sink, class: Class, id: u64) {
         match xen.ack(class, id) {
             Ok(()) => {
                 self.stats.acked += 1;
@@ -369,6 +462,8 @@ mod tests {
 
     struct RingStore {
         ring: Ring<Mce, Vec<Mce>>,
+        /// The kernel MCE log (what rasdaemon sees).
+        klog: Vec<Mce>,
         reports: Vec<Report>,
     }
 
@@ -376,17 +471,16 @@ mod tests {
         fn new(cap: usize) -> Self {
             Self {
                 ring: Ring::new(vec![Mce::default(); cap]),
+                klog: Vec::new(),
                 reports: Vec::new(),
             }
         }
     }
 
-    impl Store for RingStore {
-        fn free(&mut self) -> usize {
-            self.ring.free()
-        }
-        fn push_all(&mut self, recs: &[Mce]) -> bool {
-            self.ring.push_all(recs)
+    impl Sink for RingStore {
+        fn deliver(&mut self, recs: &[Mce]) -> usize {
+            self.klog.extend_from_slice(recs);
+            self.ring.push_oldest(recs)
         }
         fn mark_lost(&mut self) {
             self.ring.mark_lost()
@@ -434,7 +528,7 @@ mod tests {
     }
 
     #[test]
-    fn full_ring_leaves_records_with_xen_and_resumes_after_drain() {
+    fn full_ring_never_holds_xen_keeps_the_oldest_and_flags_the_rest() {
         let mut xen = FakeXen {
             cpus: vec![cpu(0)],
             ..Default::default()
@@ -442,31 +536,71 @@ mod tests {
         for i in 0..10 {
             xen.push(Class::NonUrgent, &rec(0, &[i, i + 100]));
         }
+        // Nobody reads: a ring of 5 takes two whole records and half a third.
         let mut st = RingStore::new(5);
         let mut d = Drainer::default();
-        let mut seen = Vec::new();
-        let mut rounds = 0;
-        loop {
-            let o = d.drain(&mut xen, &mut st, 100);
-            while let Some(m) = st.ring.pop() {
-                seen.push(m.bank);
-            }
-            rounds += 1;
-            if o == Outcome::Empty {
-                break;
-            }
-            assert_eq!(o, Outcome::Deferred);
-            assert!(rounds < 20);
-        }
-        let want: Vec<u8> = (0..10u8).flat_map(|i| [i, i + 100]).collect();
-        assert_eq!(seen, want, "nothing lost, nothing duplicated, in order");
-        assert_eq!(
-            st.ring.getclear_flags(),
-            0,
-            "backpressure raised no overflow"
-        );
-        assert!(d.stats.deferred > 0);
+        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
+        assert_eq!(xen.pending(), 0, "every mc_info ACKed without a reader");
         assert_eq!(d.stats.acked, 10);
+        let all: Vec<u8> = (0..10u8).flat_map(|i| [i, i + 100]).collect();
+        let klog: Vec<u8> = st.klog.iter().map(|m| m.bank).collect();
+        assert_eq!(klog, all, "the kernel log got every record, in order");
+        let ring: Vec<u8> = core::iter::from_fn(|| st.ring.pop())
+            .map(|m| m.bank)
+            .collect();
+        assert_eq!(ring, all[..5], "the ring kept the oldest");
+        assert_eq!(st.ring.getclear_flags(), 1, "and flagged the loss");
+        assert_eq!(
+            (d.stats.records, d.stats.stored, d.stats.ring_dropped),
+            (20, 5, 15)
+        );
+        assert!(st.reports.contains(&Report::RingFull { dropped: 1 }));
+        assert!(st.reports.contains(&Report::RingFull { dropped: 2 }));
+    }
+
+    #[test]
+    fn fetch_answers_decode() {
+        assert_eq!(Fetch::decode(Ok((0, 7)), -5), Fetch::Data(7));
+        assert_eq!(Fetch::decode(Ok((XEN_MC_NODATA, 7)), -5), Fetch::NoData);
+        assert_eq!(
+            Fetch::decode(Ok((XEN_MC_FETCHFAILED, 7)), -5),
+            Fetch::Failed(-5)
+        );
+        assert_eq!(Fetch::decode(Err(-14), -5), Fetch::Failed(-14));
+    }
+
+    #[test]
+    fn reports_read_as_one_line_at_their_level() {
+        let r = Report::Recovery(Recovery {
+            bank: 1,
+            action_flags: 2,
+            action_types: 1,
+            action: RecoveryAction::PageOffline {
+                mfn: 0x60000,
+                status: 0,
+            },
+        });
+        assert_eq!(
+            r.to_string(),
+            "Xen recovery: bank 1: page offlined, mfn 0x60000, status 0x0, flags 0x2"
+        );
+        assert_eq!(r.level(), Level::Warn);
+        let r = Report::RingFull { dropped: 4 };
+        assert!(r
+            .to_string()
+            .starts_with("/dev/mcelog full: 4 records not kept"));
+        assert_eq!(
+            Report::ExtendedMsr { reg: 1, value: 2 }.level(),
+            Level::Debug
+        );
+        assert_eq!(
+            Report::FetchFailed {
+                class: Class::Urgent,
+                err: -5
+            }
+            .to_string(),
+            "XEN_MC_fetch Urgent failed: -5"
+        );
     }
 
     #[test]

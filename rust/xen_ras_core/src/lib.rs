@@ -10,12 +10,15 @@
 //! - [`mcinfo`]: bounds-checked walk over Xen's `struct mc_info`.
 //! - [`mce`]: the kernel's `struct mce` and the conversion of telemetry to it.
 //! - [`ring`]: the bounded record ring behind `/dev/mcelog`.
+//! - [`dev`]: the open rules of `/dev/mcelog`.
+//! - [`drain`]: Xen's telemetry queues to dom0's consumers, never holding Xen's pool.
 //! - [`mat`]: ACPI `_MAT` (MADT local APIC / x2APIC entry) parsing.
 //! - [`hotplug`]: ACPI processor notification decisions and `_OST` codes.
 #![cfg_attr(not(any(MODULE, test)), no_std)]
 #![forbid(unsafe_code)]
 
 pub mod bytes;
+pub mod dev;
 pub mod drain;
 pub mod hostcpu;
 pub mod hotplug;

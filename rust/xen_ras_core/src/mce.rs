@@ -40,18 +40,24 @@ pub const MSR_PPIN: u64 = 0x4f;
 /// `MCG_STATUS_EIPV`: the reported IP is valid.
 pub const MCG_STATUS_EIPV: u64 = 1 << 1;
 
-/// Maps Xen's internal vendor bit (`asm/x86-vendors.h`: Intel = 1 << 0,
-/// AMD = 1 << 1, Centaur = 1 << 2, Shanghai = 1 << 3, Hygon = 1 << 4) to
-/// the Linux `X86_VENDOR_*` number that `struct mce.cpuvendor` carries.
-/// (Upstream's `drivers/xen/mcelog.c` copies Xen's value unchanged, which
-/// makes Intel read as Cyrix.)
-pub fn linux_vendor(xen_vendor: u32) -> u8 {
-    match xen_vendor {
-        0x01 => X86_VENDOR_INTEL,
-        0x02 => X86_VENDOR_AMD,
-        0x04 => X86_VENDOR_CENTAUR,
-        0x08 => X86_VENDOR_ZHAOXIN,
-        0x10 => X86_VENDOR_HYGON,
+/// Maps the CPUID vendor string that Xen reports per CPU
+/// (`mcinfo_logical_cpu.mc_vendorid`, CPUID leaf 0) to the Linux
+/// `X86_VENDOR_*` number that `struct mce.cpuvendor` carries.
+///
+/// The string, not `mc_vendor`: that one is Xen's internal encoding, which
+/// changed between releases (4.17: a bit per vendor, Intel = 1; measured on
+/// Debian 13's 4.20 it no longer maps, every record read vendor 255).
+/// Upstream's `drivers/xen/mcelog.c` copies `mc_vendor` unchanged, which makes
+/// Intel read as Cyrix on 4.17.
+pub fn linux_vendor(vendorid: &[u8]) -> u8 {
+    // NUL-padded to 16 bytes; CPUID's string is 12.
+    let id = vendorid.get(..12).unwrap_or(vendorid);
+    match id {
+        b"GenuineIntel" => X86_VENDOR_INTEL,
+        b"AuthenticAMD" => X86_VENDOR_AMD,
+        b"HygonGenuine" => X86_VENDOR_HYGON,
+        b"CentaurHauls" => X86_VENDOR_CENTAUR,
+        b"  Shanghai  " => X86_VENDOR_ZHAOXIN,
         _ => X86_VENDOR_UNKNOWN,
     }
 }
@@ -106,11 +112,27 @@ impl CpuInfo {
             cpunr: u32_at(b, CPUNR)?,
             chipid: u32_at(b, CHIPID)?,
             apicid: u32_at(b, APICID)?,
-            vendor: linux_vendor(u32_at(b, VENDOR)?),
+            vendor: linux_vendor(b.get(VENDORID..VENDORID + VENDORID_LEN)?),
             cpuid: cpuid_eax(u32_at(b, FAMILY)?, u32_at(b, MODEL)?, u32_at(b, STEP)?),
             mcgcap,
         })
     }
+}
+
+/// Resolves `apicid` in `table`; on a miss (a CPU hot-added since the table
+/// was read) refreshes the table once and looks again. Returns the CPU, and
+/// the refresh's error if it failed.
+pub fn resolve_cpu<T: core::ops::Deref<Target = [CpuInfo]>, E>(
+    table: &mut T,
+    apicid: u32,
+    refresh: impl FnOnce(&mut T) -> Result<(), E>,
+) -> (Option<CpuInfo>, Option<E>) {
+    let find = |t: &T| t.iter().find(|c| c.apicid == apicid).copied();
+    if let Some(c) = find(table) {
+        return (Some(c), None);
+    }
+    let err = refresh(table).err();
+    (find(table), err)
 }
 
 /// The kernel's `struct mce` (uapi, Linux 6.12).
@@ -406,10 +428,14 @@ mod tests {
 
     #[test]
     fn vendor_and_cpuid() {
-        assert_eq!(linux_vendor(1), X86_VENDOR_INTEL);
-        assert_eq!(linux_vendor(2), X86_VENDOR_AMD);
-        assert_eq!(linux_vendor(0x10), X86_VENDOR_HYGON);
-        assert_eq!(linux_vendor(3), X86_VENDOR_UNKNOWN);
+        assert_eq!(linux_vendor(b"GenuineIntel\0\0\0\0"), X86_VENDOR_INTEL);
+        assert_eq!(linux_vendor(b"AuthenticAMD\0\0\0\0"), X86_VENDOR_AMD);
+        assert_eq!(linux_vendor(b"HygonGenuine\0\0\0\0"), X86_VENDOR_HYGON);
+        assert_eq!(linux_vendor(b"CentaurHauls\0\0\0\0"), X86_VENDOR_CENTAUR);
+        assert_eq!(linux_vendor(b"  Shanghai  \0\0\0\0"), X86_VENDOR_ZHAOXIN);
+        assert_eq!(linux_vendor(b"GenuineIntex\0\0\0\0"), X86_VENDOR_UNKNOWN);
+        assert_eq!(linux_vendor(&[0; 16]), X86_VENDOR_UNKNOWN);
+        assert_eq!(linux_vendor(b"Genuine"), X86_VENDOR_UNKNOWN);
         // Haswell: family 6, model 0x3c, stepping 1 -> 0x306c1.
         assert_eq!(cpuid_eax(6, 0x3c, 1), 0x306c1);
         // Zen 2: family 0x17, model 0x31, stepping 0 -> 0x830f10.
@@ -550,13 +576,40 @@ mod tests {
     }
 
     #[test]
+    fn cpu_table_refreshes_once_on_a_miss() {
+        let mut t = vec![haswell(0, 0)];
+        let mut refreshes = 0;
+        let (c, e) = resolve_cpu(&mut t, 0, |_| -> Result<(), i32> {
+            refreshes += 1;
+            Ok(())
+        });
+        assert_eq!((c.map(|c| c.cpunr), e, refreshes), (Some(0), None, 0));
+        // CPU 2 (APIC ID 4) hot-added: found after one refresh.
+        let (c, e) = resolve_cpu(&mut t, 4, |t| -> Result<(), i32> {
+            refreshes += 1;
+            t.push(haswell(2, 4));
+            Ok(())
+        });
+        assert_eq!((c.map(|c| c.cpunr), e, refreshes), (Some(2), None, 1));
+        // Unknown even after a refresh, and a failing refresh.
+        let (c, e) = resolve_cpu(&mut t, 9, |_| -> Result<(), i32> { Ok(()) });
+        assert_eq!((c, e), (None, None));
+        let (c, e) = resolve_cpu(&mut t, 9, |_| Err(-12));
+        assert_eq!((c, e), (None, Some(-12)));
+        assert_eq!(t.len(), 2);
+    }
+
+    #[test]
     fn physcpuinfo_entry_parses() {
         use layout::logical_cpu::*;
         let mut e = [0u8; SIZE];
         e[CPUNR..CPUNR + 4].copy_from_slice(&3u32.to_le_bytes());
         e[APICID..APICID + 4].copy_from_slice(&6u32.to_le_bytes());
         e[FAMILY..FAMILY + 4].copy_from_slice(&6u32.to_le_bytes());
-        e[VENDOR..VENDOR + 4].copy_from_slice(&1u32.to_le_bytes());
+        // Xen's internal vendor number is ignored (it changed between
+        // releases); the CPUID string decides.
+        e[VENDOR..VENDOR + 4].copy_from_slice(&0x40u32.to_le_bytes());
+        e[VENDORID..VENDORID + 12].copy_from_slice(b"GenuineIntel");
         e[MODEL..MODEL + 4].copy_from_slice(&0x3cu32.to_le_bytes());
         e[STEP..STEP + 4].copy_from_slice(&1u32.to_le_bytes());
         e[NMSRVALS..NMSRVALS + 4].copy_from_slice(&1u32.to_le_bytes());

@@ -122,6 +122,8 @@ pub mod layout {
         pub const VENDOR: usize = 40;
         pub const MODEL: usize = 44;
         pub const STEP: usize = 48;
+        pub const VENDORID: usize = 52;
+        pub const VENDORID_LEN: usize = 16;
         pub const NMSRVALS: usize = 168;
         pub const MSRVALUES: usize = 176;
         pub const MSR_ARRAYSIZE: usize = 8;

@@ -1,13 +1,16 @@
 // SPDX-License-Identifier: GPL-2.0
 //! The bounded record ring behind `/dev/mcelog`.
 //!
-//! Storage is supplied by the caller (a kernel allocation sized by a module
-//! parameter, or a `Vec` in tests), so the ring itself never allocates.
-//! A full ring refuses new records ([`Ring::push_all`] is all-or-nothing):
-//! the producer then leaves the telemetry with Xen (backpressure) instead of
-//! dropping it. The overflow flag (`MCE_GETCLEAR_FLAGS`, bit
-//! [`MCE_OVERFLOW`]) is raised only through [`Ring::mark_lost`], for records
-//! that are really gone.
+//! Storage is supplied by the caller (a vmalloc-backed kernel allocation
+//! sized by a module parameter, or a `Vec` in tests), so the ring itself
+//! never allocates.
+//!
+//! The legacy `/dev/mcelog` semantics of `dev-mcelog.c`: a full ring keeps
+//! the oldest records, refuses the newest ([`Ring::push_oldest`] says how
+//! many it kept) and raises the overflow flag that `MCE_GETCLEAR_FLAGS`
+//! (bit [`MCE_OVERFLOW`]) returns. The ring is one consumer among two: the
+//! kernel's MCE log gets every record whatever the ring keeps, and Xen's
+//! telemetry is never left waiting for room here (see `drain`).
 
 /// Bit 0 of `MCE_GETCLEAR_FLAGS`: records were lost.
 pub const MCE_OVERFLOW: u32 = 0;
@@ -53,18 +56,20 @@ impl<T: Copy, S: AsRef<[T]> + AsMut<[T]>> Ring<T, S> {
         self.capacity() - self.len
     }
 
-    /// Appends every record of `recs`, or none of them if they do not all fit.
-    pub fn push_all(&mut self, recs: &[T]) -> bool {
-        if recs.len() > self.free() {
-            return false;
-        }
+    /// Appends as many records of `recs` as fit, oldest first, and returns
+    /// how many it kept. Records that did not fit raise [`MCE_OVERFLOW`].
+    pub fn push_oldest(&mut self, recs: &[T]) -> usize {
+        let kept = recs.len().min(self.free());
         let cap = self.capacity();
-        for r in recs {
+        for r in &recs[..kept] {
             let tail = (self.head + self.len) % cap;
             self.buf.as_mut()[tail] = *r;
             self.len += 1;
         }
-        true
+        if kept < recs.len() {
+            self.mark_lost();
+        }
+        kept
     }
 
     /// Removes and returns the oldest record.
@@ -101,26 +106,30 @@ mod tests {
     #[test]
     fn order_and_wrap() {
         let mut r = Ring::new([0u32; 4]);
-        assert!(r.push_all(&[1, 2, 3]));
+        assert_eq!(r.push_oldest(&[1, 2, 3]), 3);
         assert_eq!(r.pop(), Some(1));
         assert_eq!(r.pop(), Some(2));
-        assert!(r.push_all(&[4, 5, 6]));
+        assert_eq!(r.push_oldest(&[4, 5, 6]), 3);
         assert_eq!(r.len(), 4);
         assert_eq!(r.peek(), Some(&3));
         let v: Vec<_> = core::iter::from_fn(|| r.pop()).collect();
         assert_eq!(v, [3, 4, 5, 6]);
         assert!(r.is_empty());
+        assert_eq!(r.getclear_flags(), 0, "nothing dropped, no flag");
     }
 
     #[test]
-    fn full_is_all_or_nothing_and_raises_no_flag() {
+    fn full_ring_keeps_the_oldest_and_flags_the_loss() {
         let mut r = Ring::new(vec![0u8; 3]);
-        assert!(r.push_all(&[1, 2]));
-        assert!(!r.push_all(&[3, 4]));
-        assert_eq!(r.len(), 2, "a refused batch stores nothing");
-        assert_eq!(r.getclear_flags(), 0, "backpressure is not loss");
-        assert!(r.push_all(&[3]));
-        assert_eq!(r.free(), 0);
+        assert_eq!(r.push_oldest(&[1, 2]), 2);
+        assert_eq!(r.push_oldest(&[3, 4]), 1, "only what fits is kept");
+        assert_eq!(r.getclear_flags(), 1 << MCE_OVERFLOW);
+        assert_eq!(r.push_oldest(&[5]), 0, "full: the newest is refused");
+        assert_eq!(r.getclear_flags(), 1 << MCE_OVERFLOW);
+        let v: Vec<_> = core::iter::from_fn(|| r.pop()).collect();
+        assert_eq!(v, [1, 2, 3], "the oldest records stay");
+        assert_eq!(r.push_oldest(&[]), 0);
+        assert_eq!(r.getclear_flags(), 0, "an empty push loses nothing");
     }
 
     #[test]
