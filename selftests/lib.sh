@@ -87,7 +87,13 @@ runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null
 lost_dom0() {
 	case $driver in
 	xen_mce) cat /sys/kernel/debug/xen_mce/lost ;;
-	*) [ "$(/selftests/mcelog_read -t flags 2>/dev/null | sed -n 's/flags=//p')" = 0x1 ] && echo overflowed || echo 0 ;;
+	*)
+		case $(/selftests/mcelog_read -t flags 2>&1) in
+		flags=0x1) echo overflowed ;;
+		flags=0) echo 0 ;;
+		*) echo unknown ;;
+		esac
+		;;
 	esac
 }
 # Trace every entry into the "mce" IRQ handler (VIRQ_MCA), monotonic clock.
