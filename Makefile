@@ -107,10 +107,15 @@ check-debug: check-debug-xen check-debug-hvm
 # Every tier, in order; the exit code says pass or fail.
 check: deps
 	rm -rf $(BUILD)/results
-	$(MAKE) check-host
-	$(MAKE) check-build
-	-$(MAKE) -k check-qemu
-	-$(MAKE) -k check-debug
+	sh scripts/timed.sh host $(MAKE) check-host
+	sh scripts/timed.sh build $(MAKE) check-build
+	-sh scripts/timed.sh xen $(MAKE) check-xen
+	-sh scripts/timed.sh xen420 $(MAKE) check-xen420
+	-sh scripts/timed.sh hvm $(MAKE) check-hvm
+	-sh scripts/timed.sh hvm_legacy $(MAKE) check-hvm-legacy
+	-sh scripts/timed.sh hvm_badfw $(MAKE) check-hvm-badfw
+	-sh scripts/timed.sh xen-debug $(MAKE) check-debug-xen
+	-sh scripts/timed.sh hvm-debug $(MAKE) check-debug-hvm
 	@python3 scripts/summary.py xen xen420 hvm hvm_legacy hvm_badfw xen-debug hvm-debug
 
 # Benchmarks (not timed tests): MCE storms through xen_mce, through xen_mce

@@ -51,8 +51,61 @@ def sanitizer_reports(lines):
     return [l for l in lines if "(XEN)" not in l and rx.search(l)]
 
 
+def canned_run(tag="xen", selftests=None, plans=None, skips=None, dump=None, announce=True,
+               end=True, extra_lines=()):
+    """A check run's console as the guest prints it, for --self-test:
+    TAP of the machine's committed selftests (one case each unless `plans`
+    says otherwise), then the dmesg dump (`dump`: kernel log lines)."""
+    runs, _ = load_machines()
+    selftests = runs[tag] if selftests is None else selftests
+    plans, skips = plans or {}, skips or {}
+    out = [f"[    5.0] booting", f"XENRAS-BEGIN {tag}", "TAP version 13", f"1..{len(selftests)}"]
+    for i, t in enumerate(selftests, 1):
+        printed, planned = plans.get(t, (1, 1))
+        out += [f"# selftest: {t}", f"    1..{planned}"]
+        for c in range(1, printed + 1):
+            out.append(f"    ok {c} - # SKIP no such kernel" if c <= skips.get(t, 0) else f"    ok {c} - case {c}")
+        out.append(f"ok {i} {t}")
+    out += list(extra_lines)
+    if not end:
+        return out
+    out += [f"XENRAS-END {tag} rc=0", "XENRAS-DMESG-BEGIN"]
+    if dump is None:
+        dump = ["[    0.000000] Linux version 6.12.57 (xenras) #1 SMP", "[    0.000000] Command line: log_buf_len=4M"]
+    out += dump
+    if announce:
+        out.append(f"XENRAS-DMESG-END lines={len(dump)}")
+    return out
+
+
+def long_dump(seconds=600, warn_at=None, start=0):
+    """A kernel log of one line every 30 ms from `start` s to `seconds` s
+    (a long debug run), with a WARN at `warn_at` s."""
+    lines = ["[    0.000000] Linux version 6.12.57 (xenras) #1 SMP"] if start == 0 else []
+    t = max(start, 0.001)
+    while t < seconds:
+        lines.append(f"[{t:12.6f}] xen_mce: loaded, ring_len 1024")
+        if warn_at is not None and abs(t - warn_at) < 0.015:
+            lines += [f"[{t:12.6f}] ------------[ cut here ]------------",
+                      f"[{t:12.6f}] WARNING: CPU: 0 PID: 412 at rust/xenras/shim.c:12 xenras_warn+0x5/0x10"]
+        t += 0.03
+    return lines
+
+
+class FakeQmp:
+    def __init__(self, resp):
+        self.resp = resp
+
+    def call(self, cmd, **args):
+        return self.resp
+
+    def hmp(self, line):
+        return self.resp
+
+
 def self_test():
-    """The scan catches a report and ignores clean lines (run by check-host)."""
+    """The harness's verdicts on canned logs (run by check-host): each check
+    fails a broken run and passes a good one."""
     bad = ["[   12.3] BUG: KASAN: slab-out-of-bounds in xen_mce_read+0x12/0x40",
            "[    1.0] WARNING: possible circular locking dependency detected",
            "unreferenced object 0xffff888003228000 (size 64):"]
@@ -61,6 +114,88 @@ def self_test():
     assert sanitizer_reports(bad) == bad, sanitizer_reports(bad)
     assert sanitizer_reports(good) == [], sanitizer_reports(good)
     print("qemu.py self-test: sanitizer scan catches 3/3 reports, 0/3 false positives")
+
+    def verdict(lines, tag="xen", suite=None):
+        run = Run(tag.replace("-debug", ""), tag, suite, quiet=True)
+        for l in lines:
+            if run.feed(l) == ("stop", None):
+                break
+        return run.evaluate(600, "(canned)", scan=True, write=False)["errors"]
+
+    cases = [
+        # (what, console lines, tag, the error expected: None = passes)
+        ("a whole run", canned_run("xen", skips={"failslab": 4}, plans={"failslab": (4, 4)}), "xen", None),
+        ("a whole long run (20000 kernel lines)", canned_run("hvm-debug", dump=long_dump()), "hvm-debug", None),
+        ("a WARN 3 s into a 600 s run", canned_run("hvm-debug", dump=long_dump(warn_at=3.0)), "hvm-debug",
+         "sanitizer report: [    3.001000] WARNING: CPU: 0 PID: 412"),
+        ("the same run whose log buffer wrapped (dump starts at 235 s, WARN lost)",
+         canned_run("hvm-debug", dump=long_dump(start=235)), "hvm-debug", "does not start at boot"),
+        ("a run cut off in the dump, after XENRAS-END",
+         canned_run("hvm-debug", dump=long_dump(warn_at=None)[:5000], announce=False), "hvm-debug",
+         "dump cut off after 5000 lines"),
+        ("a run cut off between XENRAS-END and the dump",
+         canned_run("xen", skips={"failslab": 4}, plans={"failslab": (4, 4)})[:-4], "xen", "no dmesg dump"),
+        ("lines lost in the dump",
+         canned_run("xen", skips={"failslab": 4}, plans={"failslab": (4, 4)})[:-2]
+         + ["XENRAS-DMESG-END lines=3"], "xen", "the guest dumped 3 lines, 1 arrived"),
+        ("a selftest missing (mistyped roles line)",
+         canned_run("xen", selftests=[t for t in load_machines()[0]["xen"] if t != "mce_stress"]),
+         "xen", "missing mce_stress"),
+        ("an extra selftest", canned_run("hvm_legacy", selftests=["vcpu_hotplug_legacy", "new_test"]),
+         "hvm_legacy", "extra new_test"),
+        ("no selftest at all", canned_run("hvm_badfw", selftests=[]), "hvm_badfw", "ran none"),
+        ("selftests out of order",
+         canned_run("hvm", selftests=["failslab", "misuse", "modules", "vcpu_soak", "vcpu_hotplug"]),
+         "hvm", "committed list"),
+        ("a script that printed fewer cases than its plan",
+         canned_run("hvm_legacy", plans={"vcpu_hotplug_legacy": (5, 6)}), "hvm_legacy",
+         "vcpu_hotplug_legacy: plan says 6 cases, 5 printed"),
+        ("a script that printed more cases than its plan",
+         canned_run("hvm_legacy", plans={"vcpu_hotplug_legacy": (7, 6)}), "hvm_legacy",
+         "vcpu_hotplug_legacy: plan says 6 cases, 7 printed"),
+        ("skips the machine allows (xen: failslab 4)",
+         canned_run("xen", skips={"failslab": 4}, plans={"failslab": (4, 4)}), "xen", None),
+        ("one skip more than allowed",
+         canned_run("xen", skips={"failslab": 4, "mce": 1}, plans={"failslab": (4, 4)}), "xen",
+         "mce: 1 cases skipped, xen allows 0"),
+        ("a skip on the debug machine, which allows none",
+         canned_run("xen-debug", skips={"failslab": 4}, plans={"failslab": (4, 4)}), "xen-debug",
+         "failslab: 4 cases skipped, xen-debug allows 0"),
+        ("a machine with no committed list", canned_run("hvm", selftests=["modules"]), "hvm-nolist",
+         "no committed list"),
+    ]
+    for what, lines, tag, want in cases:
+        errors = verdict(lines, tag)
+        if want is None:
+            assert not errors, (what, errors)
+        else:
+            assert any(want in e for e in errors), (what, want, errors)
+    print(f"qemu.py self-test: {len(cases)} canned runs, "
+          f"{sum(1 for c in cases if c[3])} broken ones failed with the right error, "
+          f"{sum(1 for c in cases if not c[3])} whole ones passed")
+
+    import io
+    spec = "vcpu6 gone ;; qmp:query-hotpluggable-cpus ;; /machine/peripheral/vcpu6 ;; absent"
+    hc = [
+        (FakeQmp({"return": [{"qom-path": "/machine/unattached/device[0]"}]}), spec, "ok"),
+        (FakeQmp({"return": [{"qom-path": "/machine/peripheral/vcpu6"}]}), spec, "not ok"),
+        (FakeQmp({"error": {"class": "CommandNotFound", "desc": "x"}}), spec, "not ok"),
+        (FakeQmp({"return": "unknown command: 'info cpuz'\r\n"}), "c ;; info cpuz ;; CPU #9 ;; absent", "not ok"),
+        (FakeQmp({"return": "* CPU #0: thread_id=1\r\n"}), "c ;; info cpus ;; CPU #9 ;; absent", "ok"),
+    ]
+    for q, spec, want in hc:
+        got = host_check(q, spec, io.StringIO())[1]
+        assert got == want, (spec, q.resp, got, want)
+    print(f"qemu.py self-test: host checks {len(hc)}/{len(hc)} (an `absent` check fails when the query fails)")
+
+
+# The guest kernels' log buffer (log_buf_len= on their command lines; the
+# config's default is 128 KiB, CONFIG_LOG_BUF_SHIFT=17). 128 KiB held only
+# the last 357 s of the 592 s xen-debug run (measured: its dump started at
+# 235 s); 4 MiB holds every line of the longest tier many times over (the
+# dumps' sizes: build/results/*.json kernel_log_lines), at ~18 MiB of guest
+# memory with the record descriptors.
+LOG_BUF_LEN = "4M"
 
 # Measured under TCG on this machine kind: see README.md.
 TIMEOUT = {"xen": 1500, "xen420": 600, "hvm": 600, "hvm_legacy": 600, "hvm_badfw": 600}
@@ -95,7 +230,10 @@ def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
         common += ["-serial", "mon:stdio"]
     else:
         common += ["-serial", "stdio", "-monitor", "none"]
-    append = f"xenras.role={suite or role} xenras.mode={mode}"
+    # The harness reads the guest's whole kernel log from one dump at the end
+    # (Run.evaluate checks that it starts at boot): the ring buffer must hold
+    # every line of the longest run (LOG_BUF_LEN).
+    append = f"log_buf_len={LOG_BUF_LEN} xenras.role={suite or role} xenras.mode={mode}"
     # Storm sizes of the MCE benchmarks (make bench BENCH_STORMS="..."),
     # handed to the guest on its command line.
     storms = os.environ.get("XENRAS_BENCH_STORMS", "").split()
@@ -153,6 +291,220 @@ class Qmp:
         return self.call("human-monitor-command", **{"command-line": line})
 
 
+class Run:
+    """What the harness reads from one check run's serial console, line by
+    line (feed), and the verdict (evaluate). Kept apart from QEMU so that
+    --self-test can feed it canned logs."""
+
+    def __init__(self, role, tag, suite=None, quiet=False):
+        self.role, self.tag, self.suite, self.quiet = role, tag, suite, quiet
+        self.state = "boot"
+        self.tap, self.bench, self.hostchecks = [], [], []
+        self.metrics = {}
+        self.booted_at = None
+        self.end_rc = None
+        self.dump = None          # kernel log lines between XENRAS-DMESG-BEGIN and -END
+        self.dump_announced = None  # the line count the guest announced at XENRAS-DMESG-END
+        self.lines = []           # every line (for the sanitizer scan)
+
+    def feed(self, line, now=0.0, log=None):
+        """One console line. Returns "req"/"hostcheck" with the payload for
+        the lines the harness must act on, "stop" at the end of the dump."""
+        self.lines.append(line)
+        if self.dump is not None and self.dump_announced is None:
+            m = re.match(r"^XENRAS-DMESG-END(?: lines=(\d+))?", line)
+            if m:
+                self.dump_announced = int(m.group(1)) if m.group(1) else -1
+                return ("stop", None)
+            # Xen's own console lines share the serial port with dom0's.
+            if not line.startswith("(XEN)"):
+                self.dump.append(line)
+            return None
+        if line.startswith("XENRAS-BEGIN"):
+            self.state, self.booted_at = "tap", now
+            self.say(f"booted to init in {now:.0f} s")
+        elif line.startswith("XENRAS-END"):
+            self.state = "done"
+            self.end_rc = line.split("rc=")[-1]
+        elif line.startswith("XENRAS-REQ "):
+            return ("req", line[len("XENRAS-REQ "):])
+        elif line.startswith("XENRAS-HOSTCHECK "):
+            return ("hostcheck", line[len("XENRAS-HOSTCHECK "):])
+        elif line.startswith("XENRAS-METRIC "):
+            for kv in line.split()[1:]:
+                k, _, v = kv.partition("=")
+                self.metrics[k] = self.metrics.get(k, 0) + int(v)
+        elif line.startswith("BENCH "):
+            self.bench.append(line[len("BENCH "):])
+            self.say(line)
+        elif self.state == "tap":
+            self.tap.append(line)
+            if re.match(r"^(not )?ok ", line):
+                self.say(line)
+        elif line.startswith("XENRAS-DMESG-BEGIN"):
+            self.dump = []
+        return None
+
+    def say(self, what):
+        if not self.quiet:
+            print(f"{self.role}: {what}", flush=True)
+
+    def evaluate(self, elapsed, log_path, scan=True, write=True):
+        errors = []
+        for name, res in self.hostchecks:
+            if res != "ok":
+                errors.append(f"host check failed: {name}")
+        reports = sanitizer_reports(self.lines) if scan else []
+        for r in reports[:10]:
+            errors.append("sanitizer report: " + r.strip()[:200])
+        if self.booted_at is None:
+            errors.append("guest did not reach the selftests (no XENRAS-BEGIN)")
+        elif self.state != "done":
+            errors.append("selftests did not finish (no XENRAS-END) before the timeout")
+        else:
+            errors += kernel_log_errors(self.dump, self.dump_announced)
+        tap = self.tap
+        plan = next((int(m.group(1)) for m in (re.match(r"^1\.\.(\d+)$", l) for l in tap) if m), None)
+        top = [l for l in tap if re.match(r"^(not )?ok \d+", l)]
+        cases = [l.strip() for l in tap if re.match(r"^ {4}(not )?ok \d+", l)]
+        if self.booted_at is not None and plan is None:
+            errors.append("no TAP plan")
+        elif plan is not None and plan != len(top):
+            errors.append(f"TAP plan says {plan} selftests, {len(top)} ran")
+        skipped_by = {}
+        if self.booted_at is not None:
+            plan_errors, skipped_by = selftest_errors(tap)
+            errors += plan_errors
+            errors += machine_plan_errors(self.tag, self.suite or self.role, tap, skipped_by)
+        failed_top = [l for l in top if l.startswith("not ok")]
+        skipped = sum(1 for c in cases if c.startswith("ok") and "# SKIP" in c)
+        passed = sum(1 for c in cases if c.startswith("ok")) - skipped + sum(1 for _, r in self.hostchecks if r == "ok")
+        failed = sum(1 for c in cases if c.startswith("not ok")) + sum(1 for _, r in self.hostchecks if r != "ok")
+        if failed_top:
+            errors.append("failed: " + ", ".join(failed_top))
+        res = {"role": self.tag, "selftests": len(top), "cases_passed": passed, "cases_failed": failed,
+               "cases_skipped": skipped, "skipped_by_selftest": skipped_by,
+               "sanitizer_reports": len(reports),
+               "kernel_log_lines": len(self.dump) if self.dump is not None else None,
+               "boot_seconds": self.booted_at, "elapsed": round(elapsed, 1), "errors": errors,
+               "log": log_path, "ok": not errors, "metrics": self.metrics}
+        if write:
+            os.makedirs(os.path.join(BUILD, "results"), exist_ok=True)
+            with open(os.path.join(BUILD, "results", f"{self.tag}.json"), "w") as f:
+                json.dump(res, f, indent=1)
+        if not self.quiet:
+            for e in errors:
+                print(f"{self.tag}: ERROR: {e}", flush=True)
+            print(f"{self.tag}: {len(top)} selftests, {passed} cases passed, {failed} failed, {skipped} skipped, "
+                  f"{elapsed:.0f} s (log: {log_path})", flush=True)
+        return res
+
+
+def kernel_log_errors(dump, announced):
+    """The guest's dmesg dump must be whole: from the kernel's first line
+    (its clock at 0, "Linux version") to the line count the guest announced.
+    A ring buffer that wrapped during the run starts later; a run cut off
+    between XENRAS-END and the end of the dump has no XENRAS-DMESG-END."""
+    if dump is None:
+        return ["kernel log: no dmesg dump (no XENRAS-DMESG-BEGIN)"]
+    if announced is None:
+        return [f"kernel log: dump cut off after {len(dump)} lines (no XENRAS-DMESG-END)"]
+    errors = []
+    if not dump or not re.match(r"^\[\s*0\.000000\] Linux version ", dump[0]):
+        errors.append("kernel log: the dump does not start at boot ([    0.000000] Linux version), "
+                      f"it starts with {dump[0][:80]!r}: ring buffer too small (log_buf_len)"
+                      if dump else "kernel log: empty dump")
+    if announced != len(dump):
+        errors.append(f"kernel log: the guest dumped {announced} lines, {len(dump)} arrived")
+    return errors
+
+
+def selftest_errors(tap):
+    """Each selftest's own plan (its indented 1..N) against the cases it
+    printed, numbered 1..N in order. Returns (errors, {selftest: skipped})."""
+    errors, skipped = [], {}
+    name, plan, cases = None, None, []
+
+    def close(name, plan, cases):
+        if plan is None:
+            errors.append(f"{name}: no plan (1..N)")
+        elif plan != len(cases):
+            errors.append(f"{name}: plan says {plan} cases, {len(cases)} printed")
+        nums = [int(re.match(r"^(?:not )?ok (\d+)", c).group(1)) for c in cases]
+        if nums != list(range(1, len(nums) + 1)):
+            errors.append(f"{name}: cases numbered {nums}, not 1..{len(nums)}")
+        n = sum(1 for c in cases if c.startswith("ok") and "# SKIP" in c)
+        if n:
+            skipped[name] = n
+
+    for l in tap:
+        m = re.match(r"^# selftest: (\S+)", l)
+        if m:
+            name, plan, cases = m.group(1), None, []
+            continue
+        if name is None:
+            continue
+        m = re.match(r"^ {4}1\.\.(\d+)$", l)
+        if m:
+            if plan is not None:
+                errors.append(f"{name}: two plans")
+            plan = int(m.group(1))
+        elif re.match(r"^ {4}(not )?ok \d+", l):
+            cases.append(l.strip())
+        elif re.match(r"^(not )?ok \d+", l):
+            close(name, plan, cases)
+            name = None
+    if name is not None:
+        close(name, plan, cases)
+    return errors, skipped
+
+
+MACHINES = os.path.join(TOP, "selftests", "machines.txt")
+
+
+def load_machines(path=MACHINES):
+    """selftests/machines.txt: `machine TAG: selftest...` (what the machine
+    runs, in order) and `skip TAG SELFTEST N: reason` (skips it allows)."""
+    runs, skips = {}, {}
+    for n, l in enumerate(open(path), 1):
+        l = l.split("#", 1)[0].strip()
+        if not l:
+            continue
+        m = re.match(r"^machine (\S+):((?:\s+\S+)+)$", l)
+        s = re.match(r"^skip (\S+) (\S+) (\d+): (\S.*)$", l)
+        if m:
+            runs[m.group(1)] = m.group(2).split()
+        elif s:
+            skips[s.group(1), s.group(2)] = int(s.group(3))
+        else:
+            raise ValueError(f"{path}:{n}: cannot parse {l!r}")
+    return runs, skips
+
+
+def machine_plan_errors(tag, suite, tap, skipped_by, path=MACHINES):
+    """What ran against the machine's committed list (tag first, e.g.
+    xen-debug, then the role or benchmark suite), and skips against the
+    skips it allows."""
+    runs, skips = load_machines(path)
+    key = tag if tag in runs else suite
+    if key not in runs:
+        return [f"no committed list of selftests for {tag} in selftests/machines.txt"]
+    ran = [m.group(1) for m in (re.match(r"^# selftest: (\S+)", l) for l in tap) if m]
+    errors = []
+    want = runs[key]
+    if ran != want:
+        missing = [t for t in want if t not in ran]
+        extra = [t for t in ran if t not in want]
+        errors.append(f"selftests for {key}: ran {' '.join(ran) or 'none'}, committed list "
+                      f"{' '.join(want)}" + (f"; missing {' '.join(missing)}" if missing else "")
+                      + (f"; extra {' '.join(extra)}" if extra else ""))
+    for t, n in sorted(skipped_by.items()):
+        allowed = skips.get((key, t), 0)
+        if n > allowed:
+            errors.append(f"{t}: {n} cases skipped, {key} allows {allowed} (selftests/machines.txt)")
+    return errors
+
+
 def run_check(role, log_path, timeout, tag, scan, suite=None):
     qmp_path = os.path.join(BUILD, f"qmp-{tag}.sock")
     if os.path.exists(qmp_path):
@@ -166,14 +518,8 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     qmp = None
     log = open(log_path, "w", errors="replace")
     log.write("# " + " ".join(cmd) + "\n")
-    state = "boot"
-    tap = []
-    bench = []
-    hostchecks = []
-    metrics = {}
+    run = Run(role, tag, suite)
     buf = b""
-    booted_at = None
-    end_rc = None
     try:
         while time.time() - t0 < timeout:
             r, _, _ = select.select([p.stdout], [], [], 1.0)
@@ -190,17 +536,17 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
                 line = raw.decode("utf-8", "replace").rstrip("\r")
                 log.write(f"[{time.time() - t0:8.2f}] {line}\n")
                 log.flush()
-                if line.startswith("XENRAS-BEGIN"):
-                    state, booted_at = "tap", time.time() - t0
-                    print(f"{role}: booted to init in {booted_at:.0f} s", flush=True)
-                elif line.startswith("XENRAS-END"):
-                    state = "done"
-                    end_rc = line.split("rc=")[-1]
-                elif line.startswith("XENRAS-REQ "):
+                act = run.feed(line, time.time() - t0)
+                if act is None:
+                    continue
+                what, arg = act
+                if what == "stop":
+                    raise StopIteration
+                if qmp is None:
+                    qmp = Qmp(qmp_path)
+                if what == "req":
                     # One or more monitor commands, separated by " ; ".
-                    if qmp is None:
-                        qmp = Qmp(qmp_path)
-                    reqs = [r.strip() for r in line[len("XENRAS-REQ "):].split(" ; ") if r.strip()]
+                    reqs = [r.strip() for r in arg.split(" ; ") if r.strip()]
                     for req in reqs:
                         try:
                             resp = qmp.hmp(req)
@@ -212,31 +558,16 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
                         print(f"{role}: monitor: {reqs[0]}", flush=True)
                     else:
                         print(f"{role}: monitor: {len(reqs)} commands", flush=True)
-                elif line.startswith("XENRAS-HOSTCHECK "):
+                else:
                     # "XENRAS-HOSTCHECK name ;; monitor command ;; regex [;; absent]":
                     # the harness checks what only the host can see (QEMU's own
                     # view of the machine, _OST status) and fails the run if not.
-                    if qmp is None:
-                        qmp = Qmp(qmp_path)
                     try:
-                        hostchecks.append(host_check(qmp, line[len("XENRAS-HOSTCHECK "):], log))
+                        run.hostchecks.append(host_check(qmp, arg, log))
                     except (OSError, ValueError) as e:
-                        hostchecks.append((line.split(";;")[0][len("XENRAS-HOSTCHECK "):].strip()
-                                           + f" (monitor connection lost: {e})", "not ok"))
-                    print(f"{role}: host check: {hostchecks[-1][1]} - {hostchecks[-1][0]}", flush=True)
-                elif line.startswith("XENRAS-METRIC "):
-                    for kv in line.split()[1:]:
-                        k, _, v = kv.partition("=")
-                        metrics[k] = metrics.get(k, 0) + int(v)
-                elif line.startswith("BENCH "):
-                    bench.append(line[len("BENCH "):])
-                    print(f"{role}: {line}", flush=True)
-                elif state == "tap":
-                    tap.append(line)
-                    if re.match(r"^(not )?ok ", line):
-                        print(f"{role}: {line}", flush=True)
-                elif line.startswith("XENRAS-DMESG-END"):
-                    raise StopIteration
+                        run.hostchecks.append((arg.split(";;")[0].strip()
+                                               + f" (monitor connection lost: {e})", "not ok"))
+                    print(f"{role}: host check: {run.hostchecks[-1][1]} - {run.hostchecks[-1][0]}", flush=True)
     except StopIteration:
         pass
     finally:
@@ -246,78 +577,39 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
             rc = None
         p.kill()
         p.wait()
-        if rc is not None and state != "done":
+        if rc is not None and run.state != "done":
             log.write(f"# QEMU exited by itself with status {rc} before the selftests finished\n")
             print(f"{role}: QEMU exited with status {rc} before the selftests finished", flush=True)
         log.close()
-    reports = []
-    if scan:
-        with open(log_path, errors="replace") as f:
-            reports = sanitizer_reports(f.read().splitlines())
-    if bench:
+    if run.bench:
         os.makedirs(os.path.join(BUILD, "results"), exist_ok=True)
         with open(os.path.join(BUILD, "results", f"{tag}.bench"), "w") as f:
-            f.write("\n".join(bench) + "\n")
-    return evaluate(tag, tap, state, booted_at, end_rc, time.time() - t0, log_path, reports,
-                    hostchecks, metrics)
+            f.write("\n".join(run.bench) + "\n")
+    res = run.evaluate(time.time() - t0, log_path, scan)
+    return 0 if res["ok"] else 1
 
 
 def host_check(qmp, spec, log):
     """Runs one XENRAS-HOSTCHECK: an HMP command, or `qmp:<command>` for a QMP
-    query (its JSON return), matched against a regex. Returns (name, ok/not ok)."""
+    query (its JSON return), matched against a regex. Returns (name, ok/not ok).
+    A query that fails (QMP error, HMP error text) is "not ok" whatever the
+    regex, so that an `absent` check cannot pass on an error."""
     parts = [x.strip() for x in spec.split(";;")]
     name, cmd, rx = parts[0], parts[1], parts[2]
     absent = len(parts) > 3 and parts[3] == "absent"
     if cmd.startswith("qmp:"):
         r = qmp.call(cmd[4:])
+        failed = "return" not in r
         text = json.dumps(r.get("return", r))
     else:
         r = qmp.hmp(cmd)
+        failed = "return" not in r or re.match(r"^(unknown command|Error:|Invalid |.*: error)", r["return"]) is not None
         text = r.get("return", json.dumps(r))
     found = re.search(rx, text) is not None
-    ok = found != absent
-    log.write(f"# host check {name}: {cmd} -> {text!r}: {'ok' if ok else 'NOT OK'}\n")
+    ok = found != absent and not failed
+    log.write(f"# host check {name}: {cmd} -> {text!r}: {'ok' if ok else 'NOT OK'}"
+              f"{' (the query failed)' if failed else ''}\n")
     return name, "ok" if ok else "not ok"
-
-
-def evaluate(role, tap, state, booted_at, end_rc, elapsed, log_path, reports=(), hostchecks=(),
-             metrics=None):
-    errors = []
-    for name, res in hostchecks:
-        if res != "ok":
-            errors.append(f"host check failed: {name}")
-    for r in reports[:10]:
-        errors.append("sanitizer report: " + r.strip()[:200])
-    if booted_at is None:
-        errors.append("guest did not reach the selftests (no XENRAS-BEGIN)")
-    elif state != "done":
-        errors.append("selftests did not finish (no XENRAS-END) before the timeout")
-    plan = next((int(m.group(1)) for m in (re.match(r"^1\.\.(\d+)$", l) for l in tap) if m), None)
-    top = [l for l in tap if re.match(r"^(not )?ok \d+", l)]
-    cases = [l.strip() for l in tap if re.match(r"^ {4}(not )?ok \d+", l)]
-    if booted_at is not None and plan is None:
-        errors.append("no TAP plan")
-    elif plan is not None and plan != len(top):
-        errors.append(f"TAP plan says {plan} selftests, {len(top)} ran")
-    failed_top = [l for l in top if l.startswith("not ok")]
-    skipped = sum(1 for c in cases if c.startswith("ok") and "# SKIP" in c)
-    passed = sum(1 for c in cases if c.startswith("ok")) - skipped + sum(1 for _, r in hostchecks if r == "ok")
-    failed = sum(1 for c in cases if c.startswith("not ok")) + sum(1 for _, r in hostchecks if r != "ok")
-    if failed_top:
-        errors.append("failed: " + ", ".join(failed_top))
-    res = {"role": role, "selftests": len(top), "cases_passed": passed, "cases_failed": failed,
-           "cases_skipped": skipped,
-           "sanitizer_reports": len(reports),
-           "boot_seconds": booted_at, "elapsed": round(elapsed, 1), "errors": errors,
-           "log": log_path, "ok": not errors, "metrics": metrics or {}}
-    os.makedirs(os.path.join(BUILD, "results"), exist_ok=True)
-    with open(os.path.join(BUILD, "results", f"{role}.json"), "w") as f:
-        json.dump(res, f, indent=1)
-    for e in errors:
-        print(f"{role}: ERROR: {e}", flush=True)
-    print(f"{role}: {len(top)} selftests, {passed} cases passed, {failed} failed, {skipped} skipped, "
-          f"{elapsed:.0f} s (log: {log_path})", flush=True)
-    return 0 if not errors else 1
 
 
 def main():
@@ -329,7 +621,8 @@ def main():
     ap.add_argument("--tag", help="name for logs and results (default: the role)")
     ap.add_argument("--suite", help="run the selftests marked with this role instead (benchmarks)")
     ap.add_argument("--scan-sanitizers", action="store_true",
-                    help="fail on any sanitizer/lockdep/kmemleak report in the guest log")
+                    help="debug kernels: three times the timeout (every check run fails on a "
+                         "BUG/WARNING/sanitizer/lockdep/kmemleak report in the guest log)")
     ap.add_argument("--mode", choices=["check", "run"], default="check")
     ap.add_argument("--timeout", type=int)
     a = ap.parse_args()
@@ -348,7 +641,7 @@ def main():
     tag = a.tag or a.role
     log = os.path.join(BUILD, "logs", f"{tag}-check.log")
     timeout = a.timeout or TIMEOUT[a.role] * (3 if a.scan_sanitizers else 1)
-    sys.exit(run_check(a.role, log, timeout, tag, a.scan_sanitizers, a.suite))
+    sys.exit(run_check(a.role, log, timeout, tag, True, a.suite))
 
 
 if __name__ == "__main__":

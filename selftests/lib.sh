@@ -88,7 +88,13 @@ lost_dom0() {
 	case $driver in
 	# Malformed telemetry plus records the full ring did not keep.
 	xen_mce*) echo $(($(cat /sys/kernel/debug/xen_mce/lost) + $(cat /sys/kernel/debug/xen_mce/ring_dropped))) ;;
-	*) [ "$(/selftests/mcelog_read -t flags 2>/dev/null | sed -n 's/flags=//p')" = 0x1 ] && echo overflowed || echo 0 ;;
+	*)
+		case $(/selftests/mcelog_read -t flags 2>&1) in
+		flags=0x1) echo overflowed ;;
+		flags=0) echo 0 ;;
+		*) echo unknown ;;
+		esac
+		;;
 	esac
 }
 # Trace every entry into the "mce" IRQ handler (VIRQ_MCA), monotonic clock.

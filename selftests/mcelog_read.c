@@ -76,7 +76,10 @@ static int probe(const char *what)
 		close(e);
 		return 0;
 	} else if (!strcmp(what, "flags")) {
-		ioctl(fd, MCE_GETCLEAR_FLAGS, &v);
+		if (ioctl(fd, MCE_GETCLEAR_FLAGS, &v) < 0) {
+			printf("flags_ioctl=%s\n", strerror(errno));
+			return 1;
+		}
 		printf("flags=%#x\n", v);
 	}
 	close(fd);

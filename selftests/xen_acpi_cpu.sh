@@ -14,8 +14,14 @@ echo 7 >/proc/sys/kernel/printk
 check "xen_acpi_cpu loads and watches the processor objects" \
 	sh -c 'insmod /lib/xenras/xen_acpi_cpu.ko && dmesg | grep -q "xen_acpi_cpu: handling [1-9][0-9]* processor objects"'
 insmod /lib/xenras/xen_mce.ko
-host_request "device_add Haswell-noTSX-x86_64-cpu,id=cpu2,socket-id=0,core-id=2,thread-id=0"
-check "device_add: CPU present in Xen as CPU 2 within 30 s" wait_for 30 added 2 2
+up() { cut -d' ' -f1 /proc/uptime; }
+t0=$(up)
+echo "XENRAS-REQ device_add Haswell-noTSX-x86_64-cpu,id=cpu2,socket-id=0,core-id=2,thread-id=0"
+if wait_for 30 added 2 2; then
+	ok "device_add: CPU present in Xen as CPU 2 after $(echo "$(up) $t0" | awk '{ printf "%.1f", $1 - $2 }') s (bound: 30 s)"
+else
+	fail "device_add: CPU present in Xen as CPU 2 within 30 s"
+fi
 diag "$(dmesg | grep -iE 'xen_acpi_cpu|acpi.*(cpu|processor|lapic)' | tail -8)"
 check "not online until asked (management tools decide)" [ ! -e /sys/devices/system/xen_cpu/xen_cpu2 ]
 check "xen-hptool cpu-online 2" xen-hptool cpu-online 2
@@ -36,6 +42,9 @@ check "the module says it owns processor hotplug" \
 host_request "device_del cpu2"
 check "device_del: eject refused with a clear log line" \
 	wait_for 20 sh -c "dmesg | grep -q 'eject refused: Xen cannot hot-remove'"
+# QEMU's record of the _OST the module evaluated: source 3 (eject request),
+# status 0x80 (not supported), CPU slot 2.
+host_check "_OST(3, 0x80) for CPU slot 2 (eject refused) ;; qmp:query-acpi-ospm-status ;; \"source\": 3, \"status\": 128, \"slot\": \"2\""
 check "CPU 2 still online in Xen after the refused eject" \
 	sh -c 'sleep 3; grep -q 1 /sys/devices/system/xen_cpu/xen_cpu2/online'
 check "unload leaves Linux's processor hotplug off (dom0: its eject would _EJ0 a CPU Xen runs on)" \
