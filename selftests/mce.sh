@@ -109,13 +109,11 @@ out=$(sqlite3 /var/lib/rasdaemon/ras-mc_event.db "select bank, printf('%x', stat
 diag "rasdaemon: $out"
 check "rasdaemon recorded the corrected error" sh -c "echo '$out' | grep -qi '^1|9c0000400000009f|12345000|1$'"
 # The SRAO's address: the injected machine address under Xen 4.17; Xen 4.20
-# reports another one (measured 0x22754000, 0x227ae000 in two boots), so
-# only 4.17's is asserted.
-case $XENRAS_ROLE in
-xen) ;;
-xen420) check "rasdaemon recorded the SRAO" sh -c "echo '$out' | grep -qi '^1|bd000000000000c0|'" ;;
-*) check "rasdaemon recorded the SRAO" sh -c "echo '$out' | grep -qi '^1|bd000000000000c0|60000000|'" ;;
-esac
+# reports another one (measured 0x22754000, 0x227ae000 in two boots): the
+# status identifies it.
+# On the xen machine mce_pool.sh injects and checks the SRAO.
+[ "$XENRAS_ROLE" = xen ] ||
+	check "rasdaemon recorded the SRAO" sh -c "echo '$out' | grep -qi '^1|bd000000000000c0|'"
 # The kernel's notifier chain has run for it (rasdaemon saw it): its
 # fallback console report stays quiet, as for a record the kernel's own
 # /dev/mcelog stored (kflags MCE_HANDLED_MCELOG; 3 KERN_EMERG lines per
