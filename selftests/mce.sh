@@ -51,7 +51,8 @@ inject_read() {
 	wait $_p
 }
 
-# Corrected error, found by Xen's poller (8-13 s measured).
+# Corrected error, found by Xen's poller (the delay depends on where its poll
+# period stands: 1.1 s in a make check-xen run, 8-13 s in earlier probes).
 inject_read 60 "mce 1 1 0x9c0000400000009f 0x0 0x12345000 0x86"
 out=$(cat /tmp/inject.out)
 diag "$out"
@@ -71,6 +72,8 @@ out=$(cat /tmp/inject.out)
 diag "$out"
 rec=$(echo "$out" | grep '^rec ' | grep 'status=0xbd000000000000c0' | head -1)
 check "SRAO arrives on /dev/mcelog (within $(field "$rec" t) s of the injection)" [ -n "$rec" ]
+# The page is dom0's: Xen reports dom0's own address for it, not QEMU's.
+srao_addr=$(field "$rec" addr)
 check "Xen recovery action logged" sh -c "dmesg | grep -q 'Xen recovery'"
 diag "$(dmesg | grep -E 'xen_mce|Memory failure|Hardware Error' | tail -20)"
 
@@ -103,7 +106,10 @@ kill %1 2>/dev/null
 out=$(sqlite3 /var/lib/rasdaemon/ras-mc_event.db "select bank, printf('%x', status), printf('%x', addr), cpu from mce_record;" 2>&1)
 diag "rasdaemon: $out"
 check "rasdaemon recorded the corrected error" sh -c "echo '$out' | grep -qi '^1|9c0000400000009f|12345000|1$'"
-check "rasdaemon recorded the SRAO" sh -c "echo '$out' | grep -qi '^1|bd000000000000c0|60000000|'"
+# The SRAO may be there twice: Xen also raises it in dom0 as a virtual #MC,
+# which dom0's own MCE handler logs.
+n=$(echo "$out" | grep -ci "^1|bd000000000000c0|${srao_addr#0x}|")
+check "rasdaemon recorded the SRAO ($n rows at $srao_addr)" [ -n "$srao_addr" -a "$n" -ge 1 ]
 # The kernel's notifier chain has run for it (rasdaemon saw it): its
 # fallback console report stays quiet, as for a record the kernel's own
 # /dev/mcelog stored (kflags MCE_HANDLED_MCELOG; 3 KERN_EMERG lines per
