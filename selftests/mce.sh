@@ -52,7 +52,8 @@ inject_read() {
 }
 
 # Corrected error, found by Xen's poller (the delay depends on where its poll
-# period stands: 1.1 s in a make check-xen run, 8-13 s in earlier probes).
+# period stands: 1.1 and 4.3 s in two make check-xen runs, 8-13 s in earlier
+# probes).
 inject_read 60 "mce 1 1 0x9c0000400000009f 0x0 0x12345000 0x86"
 out=$(cat /tmp/inject.out)
 diag "$out"
