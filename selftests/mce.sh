@@ -54,7 +54,9 @@ inject_read() {
 	wait $_p
 }
 
-# Corrected error, found by Xen's poller (8-13 s measured).
+# Corrected error, found by Xen's poller (the delay depends on where its poll
+# period stands: 1.1 and 4.3 s in two make check-xen runs, 8-13 s in earlier
+# probes).
 inject_read 60 "mce 1 1 0x9c0000400000009f 0x0 0x12345000 0x86"
 out=$(cat /tmp/inject.out)
 diag "$out"
@@ -75,6 +77,8 @@ if [ "$XENRAS_ROLE" != xen ]; then
 	diag "$out"
 	rec=$(echo "$out" | grep '^rec ' | grep 'status=0xbd000000000000c0' | head -1)
 	check "SRAO arrives on /dev/mcelog (within $(field "$rec" t) s of the injection)" [ -n "$rec" ]
+	# The page is dom0's: Xen reports dom0's own address for it, not QEMU's.
+	srao_addr=$(field "$rec" addr)
 	check "Xen recovery action logged" sh -c "dmesg | grep -q 'Xen recovery'"
 	diag "$(dmesg | grep -E 'xen_mce|Memory failure|Hardware Error' | tail -20)"
 fi
@@ -108,12 +112,13 @@ kill %1 2>/dev/null
 out=$(sqlite3 /var/lib/rasdaemon/ras-mc_event.db "select bank, printf('%x', status), printf('%x', addr), cpu from mce_record;" 2>&1)
 diag "rasdaemon: $out"
 check "rasdaemon recorded the corrected error" sh -c "echo '$out' | grep -qi '^1|9c0000400000009f|12345000|1$'"
-# The SRAO's address: the injected machine address under Xen 4.17; Xen 4.20
-# reports another one (measured 0x22754000, 0x227ae000 in two boots): the
-# status identifies it.
-# On the xen machine mce_pool.sh injects and checks the SRAO.
-[ "$XENRAS_ROLE" = xen ] ||
-	check "rasdaemon recorded the SRAO" sh -c "echo '$out' | grep -qi '^1|bd000000000000c0|'"
+# On the xen machine mce_pool.sh injects and checks the SRAO. The SRAO may
+# be there twice: Xen also raises it in dom0 as a virtual #MC, which dom0's
+# own MCE handler logs.
+if [ "$XENRAS_ROLE" != xen ]; then
+	n=$(echo "$out" | grep -ci "^1|bd000000000000c0|${srao_addr#0x}|")
+	check "rasdaemon recorded the SRAO ($n rows at $srao_addr)" [ -n "$srao_addr" -a "$n" -ge 1 ]
+fi
 # The kernel's notifier chain has run for it (rasdaemon saw it): its
 # fallback console report stays quiet, as for a record the kernel's own
 # /dev/mcelog stored (kflags MCE_HANDLED_MCELOG; 3 KERN_EMERG lines per
