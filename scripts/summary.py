@@ -78,6 +78,6 @@ fuzz = json.load(open(host))["fuzz_executions"] if os.path.exists(host) else 0
 print(f"fuzz executions {fuzz}, soak cycles {soak}, injected allocation failures {faults}, "
       f"sanitizer reports {reports}, skipped cases {skipped}")
 if total_s:
-    print(f"time in the tiers above: {total_s} s ({total_s / 60:.0f} min)")
+    print(f"tier s summed (wall time of the make check-* steps): {total_s} s ({total_s / 60:.0f} min)")
 print(f"{passed} passed, {failed} failed, {skipped} skipped")
 sys.exit(rc)
