@@ -105,7 +105,8 @@ make $KMAKEFLAGS -j"$(nproc)" modules >>"$log" 2>&1 || { tail -40 "$log"; exit 1
 date -u +%FT%TZ >"$stamp"
 use_cached
 # Older keys of this kernel are dead weight (a few GiB each).
-for old in "$XENRAS_CACHE/kernel/$name"-*; do
+# Exactly NAME-KEY (16 hex digits): "debug-*" would also match debug-pv-*.
+for old in "$XENRAS_CACHE/kernel/$name"-????????????????; do
 	[ "$old" = "$cache" ] || [ ! -d "$old" ] || { echo "build-kernel: pruning $old"; rm -rf "$old"; }
 done
 echo "build-kernel: done: $kdir/arch/x86/boot/bzImage"
