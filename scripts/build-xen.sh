@@ -16,23 +16,9 @@ key=$( { echo "recipe $XEN_RECIPE source $XEN_SRC_VERSION"; cat "$top"/scripts/x
 	/boot/xen-4.17-amd64.config; gcc --version | head -1; } | sha256sum | cut -c1-16)
 [ "${1:-}" = --key ] && { echo "$key"; exit 0; }
 cache="$XENRAS_CACHE/xen/4.17-$key"
-out="$XENRAS_BUILD/xen"
-stamp="$cache/.stamp"
-
-link() {
-	mkdir -p "$out"
-	ln -sfn "$cache/xen" "$out/xen"
-}
-if [ -f "$stamp" ] && [ -f "$cache/xen" ]; then
-	link
-	echo "build-xen: Xen from the cache ($cache)"
-	exit 0
-fi
-mkdir -p "$XENRAS_CACHE/xen"
-exec 9>"$XENRAS_CACHE/xen/build.lock"
-flock 9
+. "$top/scripts/cache.sh"
+cache_use "$cache" xen "$XENRAS_BUILD/xen/xen" build-xen
 work="$cache/src"
-rm -rf "$cache"
 mkdir -p "$work"
 cd "$work"
 echo "build-xen: fetching Debian source xen=$XEN_SRC_VERSION (key $key)"
@@ -52,9 +38,5 @@ echo "build-xen: building the hypervisor (about a minute)"
 cp xen/xen "$cache/xen"
 cd "$cache"
 rm -rf "$work"
-date -u +%FT%TZ >"$stamp"
-link
-for old in "$XENRAS_CACHE/xen/4.17-"*; do
-	[ "$old" = "$cache" ] || [ ! -d "$old" ] || { echo "build-xen: pruning $old"; rm -rf "$old"; }
-done
-echo "build-xen: done: $out/xen"
+cache_done "$cache" xen "$XENRAS_BUILD/xen/xen" build-xen "$XENRAS_CACHE/xen/4.17-????????????????"
+echo "build-xen: done: $XENRAS_BUILD/xen/xen"

@@ -13,20 +13,9 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 PKG=xen-hypervisor-4.20-amd64
 VERSION=4.20.4+63-g7abfd2bce2-0+deb13u1
 cache="$XENRAS_CACHE/xen/trixie-$VERSION"
-out="$XENRAS_BUILD/xen-4.20"
-
-link() {
-	mkdir -p "$out"
-	ln -sfn "$cache/xen" "$out/xen"
-}
-if [ -f "$cache/.stamp" ] && [ -f "$cache/xen" ]; then
-	link
-	echo "fetch-xen-4.20: Xen $VERSION from the cache ($cache)"
-	exit 0
-fi
-mkdir -p "$XENRAS_CACHE/xen"
-exec 9>"$XENRAS_CACHE/xen/trixie.lock"
-flock 9
+link="$XENRAS_BUILD/xen-4.20/xen"
+. "$top/scripts/cache.sh"
+cache_use "$cache" xen "$link" fetch-xen-4.20
 apt="$XENRAS_CACHE/apt-trixie"
 mkdir -p "$apt/lists/partial" "$apt/archives/partial"
 echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
@@ -36,16 +25,10 @@ opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/
       -o APT::Sandbox::User=root)
 echo "fetch-xen-4.20: downloading $PKG=$VERSION from trixie"
 apt-get "${opts[@]}" -qq update
-rm -rf "$cache"
-mkdir -p "$cache"
 (cd "$cache" && apt-get "${opts[@]}" -qq download "$PKG=$VERSION")
 dpkg-deb -x "$cache"/"$PKG"_*.deb "$cache/root"
 gunzip -c "$cache"/root/boot/xen-4.20-amd64.gz >"$cache/xen"
 cp "$cache/root/boot/xen-4.20-amd64.config" "$cache/config"
 rm -rf "$cache/root" "$cache"/*.deb
-date -u +%FT%TZ >"$cache/.stamp"
-link
-for old in "$XENRAS_CACHE/xen/trixie-"*; do
-	[ "$old" = "$cache" ] || [ ! -d "$old" ] || { echo "fetch-xen-4.20: pruning $old"; rm -rf "$old"; }
-done
-echo "fetch-xen-4.20: done: $out/xen"
+cache_done "$cache" xen "$link" fetch-xen-4.20 "$XENRAS_CACHE/xen/trixie-*"
+echo "fetch-xen-4.20: done: $link"
