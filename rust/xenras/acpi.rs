@@ -433,7 +433,14 @@ unsafe extern "C" fn hp_notify<T: NotifyHandler>(
     // SAFETY: `hp` is the `hp` field of a pinned, live `Object<T>`
     // (`Opaque` is `repr(transparent)`).
     let obj = unsafe { &*kernel::container_of!(hp, Object<T>, hp) };
-    obj.ran.fetch_add(1, Relaxed);
+    // Count it against the notifications we handled. The work flushes ACPI's
+    // notify workqueue before calling us, so our handler has counted its
+    // notification by now; an item for a notification that arrived before
+    // our handler was installed has no count, and must not stand in for a
+    // later one.
+    let _ = obj.ran.fetch_update(Relaxed, Relaxed, |ran| {
+        (ran < obj.queued.load(Relaxed)).then_some(ran + 1)
+    });
     hotplug::ost_as_errno(obj.last_ost.load(Relaxed))
 }
 
