@@ -58,6 +58,10 @@ def self_test():
     assert sanitizer_reports(bad) == bad, sanitizer_reports(bad)
     assert sanitizer_reports(good) == [], sanitizer_reports(good)
     print("qemu.py self-test: sanitizer scan catches 3/3 reports, 0/3 false positives")
+    assert smp("xen", None, 2) == "2,sockets=3,cores=6,threads=1,maxcpus=18", smp("xen", None, 2)
+    assert smp("xen", "bench-xen_mce", 2) == "2,maxcpus=6"
+    assert smp("hvm", None, 1) == "1,maxcpus=7"
+    print("qemu.py self-test: -smp of the xen, bench and hvm machines")
 
 # Measured under TCG on this machine kind: see README.md.
 TIMEOUT = {"xen": 1500, "hvm": 600, "hvm_legacy": 600, "hvm_badfw": 600}
@@ -66,9 +70,30 @@ TIMEOUT = {"xen": 1500, "hvm": 600, "hvm_legacy": 600, "hvm_badfw": 600}
 # Possible CPUs: the Xen benchmarks hot-add two; the HVM selftests add six
 # vCPUs because QEMU 7.2 under TCG aborts on any CPU device_add after a CPU
 # unplug (measured, native handler too), so every add needs a fresh slot.
-MAXCPUS = {("xen", False): 4, ("xen", True): 6, ("hvm", False): 7, ("hvm", True): 5,
+MAXCPUS = {("xen", False): 18, ("xen", True): 6, ("hvm", False): 7, ("hvm", True): 5,
            ("hvm_legacy", False): 4, ("hvm_legacy", True): 4,
            ("hvm_badfw", False): 4, ("hvm_badfw", True): 4}
+# The Xen host's selftests run on three sockets of six cores (APIC ID =
+# socket * 8 + core: not the logical CPU number): the two boot CPUs fill
+# socket 0's first cores, hot-add goes into socket 0 (an existing socket,
+# Xen's credit2 runqueue 0) and into the empty sockets 1 and 2 (a new
+# package: Xen activates a new runqueue). See selftests/xen_acpi_cpu*.sh.
+TOPOLOGY = {("xen", False): "sockets=3,cores=6,threads=1"}
+# ... and Xen drives its local APICs in physical destination mode there.
+# Booted with two CPUs, Xen picks logical flat mode, whose IPIs QEMU 7.2's
+# emulated APIC (TCG) delivers only up to the first absent APIC ID: a CPU
+# hot-added with a higher APIC ID (a new socket: 8 after 0 and 1) never
+# gets one, and Xen's next rendezvous (time calibration, every second)
+# spins on CPU 0 with interrupts off forever. Flat mode also has room for
+# 8 CPUs only. Measured and read from the sources: README.md, issue 17.
+XEN_APIC = {("xen", False): "apic=bigsmp"}
+
+
+def smp(role, suite, boot_cpus):
+    """The -smp value of a machine: boot CPUs, topology, possible CPUs."""
+    maxcpus = MAXCPUS[role, bool(suite)]
+    topo = TOPOLOGY.get((role, bool(suite)))
+    return f"{boot_cpus},{topo + ',' if topo else ''}maxcpus={maxcpus}"
 
 
 def with_acpi_tables(cmd, tag, bad_processors=False):
@@ -85,7 +110,7 @@ def with_acpi_tables(cmd, tag, bad_processors=False):
     return cmd[:i + 1] + [out] + cmd[i + 2:]
 
 
-def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
+def qemu_cmd(role, mode, qmp, suite=None):
     common = ["qemu-system-x86_64", "-accel", "tcg", "-nographic", "-no-reboot",
               "-qmp", f"unix:{qmp},server=on,wait=off"]
     if mode == "run":
@@ -101,10 +126,11 @@ def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
     if role == "xen":
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
-            "-smp", f"2,maxcpus={maxcpus}", "-m", "2048",
+            "-smp", smp(role, suite, 2), "-m", "2048",
             "-kernel", XEN,
             "-append", "console=com1 com1=115200 dom0_mem=1024M loglvl=all "
-                       "guest_loglvl=all noreboot mce_verbosity=verbose",
+                       "guest_loglvl=all noreboot mce_verbosity=verbose"
+                       + "".join(" " + o for o in [XEN_APIC.get((role, bool(suite)))] if o),
             "-initrd", f"{BZIMAGE} console=hvc0 earlyprintk=xen {append},{INITRD}",
         ]
     # hvm: QEMU 7.2's `pc` machine, on which the guest switches to the
@@ -116,7 +142,7 @@ def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
     machine = "pc-i440fx-2.6" if role == "hvm_legacy" else "pc"
     return common + [
         "-machine", machine, "-cpu", "Haswell-noTSX",
-        "-smp", f"1,maxcpus={maxcpus}", "-m", "512",
+        "-smp", smp(role, suite, 1), "-m", "512",
         "-kernel", BZIMAGE, "-initrd", INITRD,
         "-append", f"console=ttyS0 {append}",
     ]
@@ -154,11 +180,12 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     qmp_path = os.path.join(BUILD, f"qmp-{tag}.sock")
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
-    cmd = qemu_cmd(role, "check", qmp_path, suite, maxcpus=MAXCPUS[role, bool(suite)])
+    cmd = qemu_cmd(role, "check", qmp_path, suite)
     if role != "xen":
         cmd = with_acpi_tables(cmd, tag, bad_processors=role == "hvm_badfw")
     t0 = time.time()
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    # stdin: the serial console's input, for Xen's debug keys on a hang.
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     qmp = None
     log = open(log_path, "w", errors="replace")
@@ -171,8 +198,20 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     buf = b""
     booted_at = None
     end_rc = None
+    deadline = None  # (time, seconds, case name) of XENRAS-DEADLINE
+    frozen_at = None
     try:
         while time.time() - t0 < timeout:
+            if deadline and frozen_at is None and time.time() > deadline[0]:
+                frozen_at = time.time()
+                name = f"case '{deadline[2]}' ended within its deadline ({deadline[1]} s)"
+                hostchecks.append((name, "not ok"))
+                log.write(f"# DEADLINE: {name}: no; Xen debug keys {XEN_HANG_KEYS!r}\n")
+                print(f"{role}: host check: not ok - {name}; dumping Xen and dom0 state", flush=True)
+                dump_cpus(qmp_path, log)
+                xen_debug_keys(p, XEN_HANG_KEYS)
+            if frozen_at is not None and time.time() - frozen_at > 60:
+                break
             r, _, _ = select.select([p.stdout], [], [], 1.0)
             if not r:
                 if p.poll() is not None:
@@ -221,6 +260,9 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
                         hostchecks.append((line.split(";;")[0][len("XENRAS-HOSTCHECK "):].strip()
                                            + f" (monitor connection lost: {e})", "not ok"))
                     print(f"{role}: host check: {hostchecks[-1][1]} - {hostchecks[-1][0]}", flush=True)
+                elif line.startswith("XENRAS-DEADLINE "):
+                    secs, _, name = line[len("XENRAS-DEADLINE "):].partition(" ")
+                    deadline = (time.time() + int(secs), int(secs), name) if int(secs) else None
                 elif line.startswith("XENRAS-METRIC "):
                     for kv in line.split()[1:]:
                         k, _, v = kv.partition("=")
@@ -257,6 +299,39 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
             f.write("\n".join(bench) + "\n")
     return evaluate(tag, tap, state, booted_at, end_rc, time.time() - t0, log_path, reports,
                     hostchecks, metrics)
+
+
+# On a missed deadline: dom0's vCPUs (registers, guest stack), every
+# domain's vCPUs, the scheduler's run queues, every pCPU's registers.
+XEN_HANG_KEYS = "0qrd"
+
+
+def dump_cpus(qmp_path, log):
+    """QEMU's view of every CPU (registers, then 64 words of each stack),
+    twice 2 s apart: it works when Xen itself no longer answers its debug
+    keys (a CPU spinning with interrupts off)."""
+    try:
+        q = Qmp(qmp_path)
+        for _ in range(2):
+            regs = q.hmp("info registers -a").get("return", "")
+            log.write("# info registers -a:\n" + regs.replace("\r", "") + "\n")
+            for rsp in re.findall(r"RSP=([0-9a-f]+)", regs):
+                log.write(f"# stack at {rsp}:\n" + q.hmp(f"x/64gx 0x{rsp}").get("return", "").replace("\r", ""))
+            time.sleep(2)
+    except (OSError, ValueError) as e:
+        log.write(f"# QEMU CPU dump failed: {e}\n")
+
+
+def xen_debug_keys(p, keys):
+    """Types Xen debug keys on the serial console: three Ctrl-A switch its
+    input to Xen, three more back to dom0."""
+    try:
+        for chunk in [b"\x01\x01\x01"] + [k.encode() for k in keys] + [b"\x01\x01\x01"]:
+            p.stdin.write(chunk)
+            p.stdin.flush()
+            time.sleep(2)
+    except OSError:
+        pass
 
 
 def host_check(qmp, spec, log):
