@@ -208,7 +208,12 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
                 hostchecks.append((name, "not ok"))
                 log.write(f"# DEADLINE: {name}: no; Xen debug keys {XEN_HANG_KEYS!r}\n")
                 print(f"{role}: host check: not ok - {name}; dumping Xen and dom0 state", flush=True)
-                dump_cpus(qmp_path, log)
+                try:
+                    # QEMU takes one QMP client: reuse the harness's.
+                    qmp = qmp or Qmp(qmp_path)
+                    dump_cpus(qmp, log)
+                except (OSError, ValueError) as e:
+                    log.write(f"# QEMU CPU dump failed: {e}\n")
                 xen_debug_keys(p, XEN_HANG_KEYS)
             if frozen_at is not None and time.time() - frozen_at > 60:
                 break
@@ -306,20 +311,16 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
 XEN_HANG_KEYS = "0qrd"
 
 
-def dump_cpus(qmp_path, log):
+def dump_cpus(q, log):
     """QEMU's view of every CPU (registers, then 64 words of each stack),
     twice 2 s apart: it works when Xen itself no longer answers its debug
     keys (a CPU spinning with interrupts off)."""
-    try:
-        q = Qmp(qmp_path)
-        for _ in range(2):
-            regs = q.hmp("info registers -a").get("return", "")
-            log.write("# info registers -a:\n" + regs.replace("\r", "") + "\n")
-            for rsp in re.findall(r"RSP=([0-9a-f]+)", regs):
-                log.write(f"# stack at {rsp}:\n" + q.hmp(f"x/64gx 0x{rsp}").get("return", "").replace("\r", ""))
-            time.sleep(2)
-    except (OSError, ValueError) as e:
-        log.write(f"# QEMU CPU dump failed: {e}\n")
+    for _ in range(2):
+        regs = q.hmp("info registers -a").get("return", "")
+        log.write("# info registers -a:\n" + regs.replace("\r", "") + "\n")
+        for rsp in re.findall(r"RSP=([0-9a-f]+)", regs):
+            log.write(f"# stack at {rsp}:\n" + q.hmp(f"x/64gx 0x{rsp}").get("return", "").replace("\r", ""))
+        time.sleep(2)
 
 
 def xen_debug_keys(p, keys):

@@ -2,16 +2,20 @@
 # roles: xen
 # xen_acpi_cpu on a multi-socket host (issue 17). The Xen machine has three
 # sockets of six cores (scripts/qemu.py TOPOLOGY: APIC ID = socket * 8 +
-# core, never the logical CPU number here); xen_acpi_cpu.sh has filled
-# socket 0's cores 2 and 3. For auto_online=0 and then 1: a CPU in an empty
-# socket (Xen activates a new credit2 runqueue for it), a second CPU in that
-# socket, a CPU in socket 0. Each ends online in Xen (xen_pcpus: Xen's own
-# XENPF_get_cpuinfo), and /sys/devices/system/xen_cpu agrees; dom0 keeps
-# answering. A machine check on the CPU that opened socket 2 reaches
-# /dev/mcelog with its APIC ID and socket. Every case has a deadline: if
-# the host freezes, the harness names the case (XENRAS-DEADLINE).
+# core, never the logical CPU number here). xen_acpi_cpu.sh has plugged a
+# CPU into the empty socket 1 (auto_online=0, then xen-hptool) and one into
+# socket 0 (picked up at load, then onlined through sysfs); here: a second
+# CPU in socket 1 (auto_online=0), then with auto_online=1 a CPU in the
+# empty socket 2 (Xen activates a new credit2 runqueue for it), a second
+# CPU in socket 2 and a CPU in socket 0. Eight CPUs in all: Xen 4.17
+# panics on a 9th hot-added CPU (README.md, "A CPU in a new socket").
+# Each ends online in Xen (xen_pcpus: Xen's own XENPF_get_cpuinfo) and
+# /sys/devices/system/xen_cpu agrees; dom0 keeps answering. A machine check
+# on the CPU that opened socket 2 reaches /dev/mcelog with its APIC ID and
+# socket. Every case has a deadline: if the host freezes, the harness
+# names the case (XENRAS-DEADLINE).
 . /selftests/lib.sh
-plan 28
+plan 20
 R=/selftests/mcelog_read
 P=/selftests/xen_pcpus
 X=/sys/devices/system/xen_cpu
@@ -55,13 +59,11 @@ hotadd() {
 	deadline 0
 }
 
-hotadd "new socket 1" cpu8 1 0 0
 hotadd "second CPU of socket 1" cpu9 1 1 0
-hotadd "existing socket 0" cpu4 0 4 0
 hotadd "new socket 2" cpu16 2 0 1
 s2=$cpu
 hotadd "second CPU of socket 2" cpu17 2 1 1
-hotadd "existing socket 0" cpu5 0 5 1
+hotadd "existing socket 0" cpu4 0 4 1
 diag "$($P | tr '\n' ' ')"
 
 # Every CPU Xen has is online, and pcpu.c's sysfs says the same of each.
