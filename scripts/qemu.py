@@ -80,12 +80,13 @@ MAXCPUS = {("xen", False): 18, ("xen", True): 6, ("hvm", False): 7, ("hvm", True
 # package: Xen activates a new runqueue). See selftests/xen_acpi_cpu*.sh.
 TOPOLOGY = {("xen", False): "sockets=3,cores=6,threads=1"}
 # ... and Xen drives its local APICs in physical destination mode there.
-# Booted with two CPUs, Xen picks logical flat mode, whose IPIs QEMU 7.2's
-# emulated APIC (TCG) delivers only up to the first absent APIC ID: a CPU
-# hot-added with a higher APIC ID (a new socket: 8 after 0 and 1) never
-# gets one, and Xen's next rendezvous (time calibration, every second)
-# spins on CPU 0 with interrupts off forever. Flat mode also has room for
-# 8 CPUs only. Measured and read from the sources: README.md, issue 17.
+# With 8 or fewer possible CPUs Xen picks logical flat mode, whose IPIs
+# QEMU 7.2's emulated APIC (TCG) delivers only up to the first absent APIC
+# ID: a CPU hot-added with a higher APIC ID (a new socket) never gets one,
+# and Xen's next rendezvous (time calibration, every second) spins on CPU 0
+# with interrupts off forever. With more, QEMU's FADT asks for physical
+# mode and Xen takes it by itself; apic=bigsmp keeps it whatever maxcpus
+# becomes. Measured and read from the sources: README.md, issue 17.
 XEN_APIC = {("xen", False): "apic=bigsmp"}
 
 
