@@ -114,6 +114,11 @@ def self_test():
     assert sanitizer_reports(bad) == bad, sanitizer_reports(bad)
     assert sanitizer_reports(good) == [], sanitizer_reports(good)
     print("qemu.py self-test: sanitizer scan catches 3/3 reports, 0/3 false positives")
+    assert smp("xen", None, 2) == "2,sockets=3,cores=6,threads=1,maxcpus=18", smp("xen", None, 2)
+    assert smp("xen", "bench-xen_mce", 2) == "2,maxcpus=6"
+    assert smp("xen420", None, 2) == "2,maxcpus=4"
+    assert smp("hvm", None, 1) == "1,maxcpus=7"
+    print("qemu.py self-test: -smp of the xen, xen420, bench and hvm machines")
 
     def verdict(lines, tag="xen", suite=None):
         run = Run(tag.replace("-debug", ""), tag, suite, quiet=True)
@@ -204,9 +209,31 @@ TIMEOUT = {"xen": 1500, "xen420": 600, "hvm": 600, "hvm_legacy": 600, "hvm_badfw
 # Possible CPUs: the Xen benchmarks hot-add two; the HVM selftests add six
 # vCPUs because QEMU 7.2 under TCG aborts on any CPU device_add after a CPU
 # unplug (measured, native handler too), so every add needs a fresh slot.
-MAXCPUS = {("xen", False): 4, ("xen", True): 6, ("xen420", False): 4, ("hvm", False): 7, ("hvm", True): 5,
+MAXCPUS = {("xen", False): 18, ("xen", True): 6, ("xen420", False): 4, ("hvm", False): 7, ("hvm", True): 5,
            ("hvm_legacy", False): 4, ("hvm_legacy", True): 4,
            ("hvm_badfw", False): 4, ("hvm_badfw", True): 4}
+# The Xen host's selftests run on three sockets of six cores (APIC ID =
+# socket * 8 + core: not the logical CPU number): the two boot CPUs fill
+# socket 0's first cores, hot-add goes into socket 0 (an existing socket,
+# Xen's credit2 runqueue 0) and into the empty sockets 1 and 2 (a new
+# package: Xen activates a new runqueue). See selftests/xen_acpi_cpu*.sh.
+TOPOLOGY = {("xen", False): "sockets=3,cores=6,threads=1"}
+# ... and Xen drives its local APICs in physical destination mode there.
+# With 8 or fewer possible CPUs Xen picks logical flat mode, whose IPIs
+# QEMU 7.2's emulated APIC (TCG) delivers only up to the first absent APIC
+# ID: a CPU hot-added with a higher APIC ID (a new socket) never gets one,
+# and Xen's next rendezvous (time calibration, every second) spins on CPU 0
+# with interrupts off forever. With more, QEMU's FADT asks for physical
+# mode and Xen takes it by itself; apic=bigsmp keeps it whatever maxcpus
+# becomes. Measured and read from the sources: README.md, issue 17.
+XEN_APIC = {("xen", False): "apic=bigsmp"}
+
+
+def smp(role, suite, boot_cpus):
+    """The -smp value of a machine: boot CPUs, topology, possible CPUs."""
+    maxcpus = MAXCPUS[role, bool(suite)]
+    topo = TOPOLOGY.get((role, bool(suite)))
+    return f"{boot_cpus},{topo + ',' if topo else ''}maxcpus={maxcpus}"
 
 
 def with_acpi_tables(cmd, tag, bad_processors=False):
@@ -223,7 +250,7 @@ def with_acpi_tables(cmd, tag, bad_processors=False):
     return cmd[:i + 1] + [out] + cmd[i + 2:]
 
 
-def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
+def qemu_cmd(role, mode, qmp, suite=None):
     common = ["qemu-system-x86_64", "-accel", "tcg", "-nographic", "-no-reboot",
               "-qmp", f"unix:{qmp},server=on,wait=off"]
     if mode == "run":
@@ -242,10 +269,11 @@ def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
     if role in XEN_ROLES:
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
-            "-smp", f"2,maxcpus={maxcpus}", "-m", "2048",
+            "-smp", smp(role, suite, 2), "-m", "2048",
             "-kernel", XEN_ROLES[role],
             "-append", "console=com1 com1=115200 dom0_mem=1024M loglvl=all "
-                       "guest_loglvl=all noreboot mce_verbosity=verbose",
+                       "guest_loglvl=all noreboot mce_verbosity=verbose"
+                       + "".join(" " + o for o in [XEN_APIC.get((role, bool(suite)))] if o),
             "-initrd", f"{BZIMAGE} console=hvc0 earlyprintk=xen {append},{INITRD}",
         ]
     # hvm: QEMU 7.2's `pc` machine, on which the guest switches to the
@@ -257,7 +285,7 @@ def qemu_cmd(role, mode, qmp, suite=None, maxcpus=4):
     machine = "pc-i440fx-2.6" if role == "hvm_legacy" else "pc"
     return common + [
         "-machine", machine, "-cpu", "Haswell-noTSX",
-        "-smp", f"1,maxcpus={maxcpus}", "-m", "512",
+        "-smp", smp(role, suite, 1), "-m", "512",
         "-kernel", BZIMAGE, "-initrd", INITRD,
         "-append", f"console=ttyS0 {append}",
     ]
@@ -303,6 +331,7 @@ class Run:
         self.metrics = {}
         self.booted_at = None
         self.end_rc = None
+        self.deadline = None      # (time, seconds, case name) of the last XENRAS-DEADLINE
         self.dump = None          # kernel log lines between XENRAS-DMESG-BEGIN and -END
         self.dump_announced = None  # the line count the guest announced at XENRAS-DMESG-END
         self.lines = []           # every line (for the sanitizer scan)
@@ -330,6 +359,11 @@ class Run:
             return ("req", line[len("XENRAS-REQ "):])
         elif line.startswith("XENRAS-HOSTCHECK "):
             return ("hostcheck", line[len("XENRAS-HOSTCHECK "):])
+        elif line.startswith("XENRAS-DEADLINE "):
+            # "XENRAS-DEADLINE SECONDS NAME": the case NAME must end (a
+            # deadline of 0) within SECONDS, else the harness fails it by name.
+            secs, _, name = line[len("XENRAS-DEADLINE "):].partition(" ")
+            self.deadline = (now + int(secs), int(secs), name) if int(secs) else None
         elif line.startswith("XENRAS-METRIC "):
             for kv in line.split()[1:]:
                 k, _, v = kv.partition("=")
@@ -509,19 +543,36 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     qmp_path = os.path.join(BUILD, f"qmp-{tag}.sock")
     if os.path.exists(qmp_path):
         os.unlink(qmp_path)
-    cmd = qemu_cmd(role, "check", qmp_path, suite, maxcpus=MAXCPUS[role, bool(suite)])
+    cmd = qemu_cmd(role, "check", qmp_path, suite)
     if role not in XEN_ROLES:
         cmd = with_acpi_tables(cmd, tag, bad_processors=role == "hvm_badfw")
     t0 = time.time()
-    p = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+    # stdin: the serial console's input, for Xen's debug keys on a hang.
+    p = subprocess.Popen(cmd, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                          stderr=subprocess.STDOUT)
     qmp = None
     log = open(log_path, "w", errors="replace")
     log.write("# " + " ".join(cmd) + "\n")
     run = Run(role, tag, suite)
     buf = b""
+    frozen_at = None
     try:
         while time.time() - t0 < timeout:
+            if run.deadline and frozen_at is None and time.time() - t0 > run.deadline[0]:
+                frozen_at = time.time()
+                name = f"case '{run.deadline[2]}' ended within its deadline ({run.deadline[1]} s)"
+                run.hostchecks.append((name, "not ok"))
+                log.write(f"# DEADLINE: {name}: no; Xen debug keys {XEN_HANG_KEYS!r}\n")
+                print(f"{role}: host check: not ok - {name}; dumping Xen and dom0 state", flush=True)
+                try:
+                    # QEMU takes one QMP client: reuse the harness's.
+                    qmp = qmp or Qmp(qmp_path)
+                    dump_cpus(qmp, log)
+                except (OSError, ValueError) as e:
+                    log.write(f"# QEMU CPU dump failed: {e}\n")
+                xen_debug_keys(p, XEN_HANG_KEYS)
+            if frozen_at is not None and time.time() - frozen_at > 60:
+                break
             r, _, _ = select.select([p.stdout], [], [], 1.0)
             if not r:
                 if p.poll() is not None:
@@ -587,6 +638,35 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
             f.write("\n".join(run.bench) + "\n")
     res = run.evaluate(time.time() - t0, log_path, scan)
     return 0 if res["ok"] else 1
+
+
+# On a missed deadline: dom0's vCPUs (registers, guest stack), every
+# domain's vCPUs, the scheduler's run queues, every pCPU's registers.
+XEN_HANG_KEYS = "0qrd"
+
+
+def dump_cpus(q, log):
+    """QEMU's view of every CPU (registers, then 64 words of each stack),
+    twice 2 s apart: it works when Xen itself no longer answers its debug
+    keys (a CPU spinning with interrupts off)."""
+    for _ in range(2):
+        regs = q.hmp("info registers -a").get("return", "")
+        log.write("# info registers -a:\n" + regs.replace("\r", "") + "\n")
+        for rsp in re.findall(r"RSP=([0-9a-f]+)", regs):
+            log.write(f"# stack at {rsp}:\n" + q.hmp(f"x/64gx 0x{rsp}").get("return", "").replace("\r", ""))
+        time.sleep(2)
+
+
+def xen_debug_keys(p, keys):
+    """Types Xen debug keys on the serial console: three Ctrl-A switch its
+    input to Xen, three more back to dom0."""
+    try:
+        for chunk in [b"\x01\x01\x01"] + [k.encode() for k in keys] + [b"\x01\x01\x01"]:
+            p.stdin.write(chunk)
+            p.stdin.flush()
+            time.sleep(2)
+    except OSError:
+        pass
 
 
 def host_check(qmp, spec, log):

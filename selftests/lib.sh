@@ -21,6 +21,11 @@ host_request() { echo "XENRAS-REQ $*"; sleep 1; }
 # host_check NAME ";;" MONITOR-COMMAND ";;" REGEX [";; absent"]
 # (MONITOR-COMMAND "qmp:<query>" matches the JSON of a QMP query instead).
 host_check() { echo "XENRAS-HOSTCHECK $*"; sleep 1; }
+# deadline SECONDS NAME: the case NAME must end (deadline 0, or the next
+# deadline) within SECONDS, or the harness fails it by name, has Xen dump
+# its and dom0's state and stops the run: a frozen host cannot report its
+# own hang.
+deadline() { echo "XENRAS-DEADLINE $*"; }
 # wait_for SECONDS command...: poll every 0.1 s until the command succeeds.
 wait_for() {
 	_t=$(($1 * 10))

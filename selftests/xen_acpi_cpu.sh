@@ -14,13 +14,15 @@ echo 7 >/proc/sys/kernel/printk
 check "xen_acpi_cpu loads and watches the processor objects" \
 	sh -c 'insmod /lib/xenras/xen_acpi_cpu.ko && dmesg | grep -q "xen_acpi_cpu: handling [1-9][0-9]* processor objects"'
 insmod /lib/xenras/xen_mce.ko
+# Into the empty socket 1 (APIC ID 8: not the CPU number; Xen activates a
+# new scheduler runqueue for it). xen_acpi_cpu_sockets.sh has the others.
 up() { cut -d' ' -f1 /proc/uptime; }
 t0=$(up)
-echo "XENRAS-REQ device_add Haswell-noTSX-x86_64-cpu,id=cpu2,socket-id=0,core-id=2,thread-id=0"
-if wait_for 30 added 2 2; then
-	ok "device_add: CPU present in Xen as CPU 2 after $(echo "$(up) $t0" | awk '{ printf "%.1f", $1 - $2 }') s (bound: 30 s)"
+echo "XENRAS-REQ device_add Haswell-noTSX-x86_64-cpu,id=cpu2,socket-id=1,core-id=0,thread-id=0"
+if wait_for 30 added 2 8; then
+	ok "device_add into a new socket: CPU present in Xen as CPU 2 (APIC ID 8) after $(echo "$(up) $t0" | awk '{ printf "%.1f", $1 - $2 }') s (bound: 30 s)"
 else
-	fail "device_add: CPU present in Xen as CPU 2 within 30 s"
+	fail "device_add into a new socket: CPU present in Xen as CPU 2 (APIC ID 8) within 30 s"
 fi
 diag "$(dmesg | grep -iE 'xen_acpi_cpu|acpi.*(cpu|processor|lapic)' | tail -8)"
 check "not online until asked (management tools decide)" [ ! -e /sys/devices/system/xen_cpu/xen_cpu2 ]
@@ -28,13 +30,13 @@ check "xen-hptool cpu-online 2" xen-hptool cpu-online 2
 check "dom0 sees Xen CPU 2 online in sysfs" \
 	wait_for 10 sh -c 'grep -q 1 /sys/devices/system/xen_cpu/xen_cpu2/online'
 
-# A corrected error on the new CPU is attributed to it (xen_mce refreshes
-# its APIC ID table on the miss).
-host_request "mce 2 1 0x9c0000400000009f 0x0 0x12345000 0x86"
+# A corrected error on the new CPU (QEMU CPU index 6: socket * 6 + core) is
+# attributed to it (xen_mce refreshes its APIC ID table on the miss).
+host_request "mce 6 1 0x9c0000400000009f 0x0 0x12345000 0x86"
 out=$($R -w 60 -n 1)
 diag "$out"
-check "an MCE on the new CPU reaches /dev/mcelog as CPU 2, APIC ID 2" \
-	sh -c "echo '$out' | grep -q 'extcpu=2 socket=0 apicid=2 '"
+check "an MCE on the new CPU reaches /dev/mcelog as CPU 2, socket 1, APIC ID 8" \
+	sh -c "echo '$out' | grep -q 'extcpu=2 socket=1 apicid=8 '"
 rmmod xen_mce
 
 check "the module says it owns processor hotplug" \
