@@ -14,13 +14,21 @@
 //! - [`drain`]: Xen's telemetry queues to dom0's consumers, never holding Xen's pool.
 //! - [`mat`]: ACPI `_MAT` (MADT local APIC / x2APIC entry) parsing.
 //! - [`hotplug`]: ACPI processor notification decisions and `_OST` codes.
+//! - [`hostcpu`], [`hostmem`]: dom0 CPU / memory hot-add, notify to `_OST`
+//!   (`hostmem` is host-tested; its module, `xen_acpi_memory`, is not in
+//!   this tree yet).
+//! - [`crs`]: memory ranges of an ACPI `_CRS` resource template.
+//! - [`e820`]: coverage by the RAM entries of an E820 map.
 #![cfg_attr(not(any(MODULE, test)), no_std)]
 #![forbid(unsafe_code)]
 
 pub mod bytes;
+pub mod crs;
 pub mod dev;
 pub mod drain;
+pub mod e820;
 pub mod hostcpu;
+pub mod hostmem;
 pub mod hotplug;
 pub mod mat;
 pub mod mce;
