@@ -45,8 +45,9 @@ host_request "device_del cpu2"
 check "device_del: eject refused with a clear log line" \
 	wait_for 20 sh -c "dmesg | grep -q 'eject refused: Xen cannot hot-remove'"
 # QEMU's record of the _OST the module evaluated: source 3 (eject request),
-# status 0x80 (not supported), CPU slot 2.
-host_check "_OST(3, 0x80) for CPU slot 2 (eject refused) ;; qmp:query-acpi-ospm-status ;; \"source\": 3, \"status\": 128, \"slot\": \"2\""
+# status 0x80 (not supported), for the device cpu2 (its slot number is
+# QEMU's index in the three-socket topology: 6, not 2).
+host_check "_OST(3, 0x80) for device cpu2 (eject refused) ;; qmp:query-acpi-ospm-status ;; \"device\": \"cpu2\", \"source\": 3, \"status\": 128,"
 check "CPU 2 still online in Xen after the refused eject" \
 	sh -c 'sleep 3; grep -q 1 /sys/devices/system/xen_cpu/xen_cpu2/online'
 check "unload leaves Linux's processor hotplug off (dom0: its eject would _EJ0 a CPU Xen runs on)" \
