@@ -36,10 +36,18 @@ echo 0xffffffffff000000 >$F/require-end
 # Every AML execution has the parser (acpi_ps_*, one object file group) on
 # the stack.
 acpica=$(awk '$2 ~ /^[tT]$/ && $3 ~ /^acpi_ps_/ { print $1 }' /proc/kallsyms | sort | sed -n '1p;$p')
-set -- $acpica
-echo "0x$1" >$F/reject-start
-# (kernel text is in 0xffffffff8xxxxxxx: add to the low half only)
-echo "0xffffffff$(printf '%08x' $((0x${2#ffffffff} + 0x2000)))" >$F/reject-end
+# reject START END: no failure with an address in [START, END + 0x2000) on
+# the stack (kernel text is in 0xffffffff8xxxxxxx: add to the low half only).
+reject() {
+	echo "0x$1" >$F/reject-start
+	echo "0xffffffff$(printf '%08x' $((0x${2#ffffffff} + 0x2000)))" >$F/reject-end
+}
+# xen_mce binds VIRQ_MCA, and the IRQ core's register_irq_proc() ignores a
+# failed proc_mkdir(); the IRQ's teardown then WARNs in remove_proc_entry()
+# ("name 'affinity_hint'", measured once the whole kernel log was scanned).
+# That is the IRQ core's robustness, not the module's: for xen_mce (which
+# runs no AML) the one reject range covers register_irq_proc instead.
+irqproc=$(awk '$2 ~ /^[tT]$/ && $3 == "register_irq_proc" { print $1 }' /proc/kallsyms)
 set -- $mods
 echo 32 >$F/stacktrace-depth
 echo 0 >$F/verbose
@@ -47,12 +55,18 @@ echo N >$F/ignore-gfp-wait
 echo N >$F/task-filter
 echo 0 >$F/probability
 echo 0 >$F/times
-diag "failslab: require-start $(cat $F/require-start) require-end $(cat $F/require-end), reject (ACPICA) $(cat $F/reject-start)-$(cat $F/reject-end)"
+diag "failslab: require-start $(cat $F/require-start) require-end $(cat $F/require-end), reject: ACPICA $acpica, IRQ proc $irqproc"
 for m in $mods; do
+	case $m in
+	xen_mce) reject $irqproc $irqproc ;;
+	*) reject $acpica ;;
+	esac
 	n=1 fails=0 bad=0 out=
 	# The N-th allocation from the module's code fails, N = 1, 2, ... until
-	# N is past the last one (the countdown is left unfinished).
-	while [ $n -le 500 ]; do
+	# N is past the last one (the countdown is left unfinished). At most
+	# 2000: xen_acpi_cpu on the 18 processor objects of the three-socket Xen
+	# machine made more than 500 (measured).
+	while [ $n -le 2000 ]; do
 		out=$(/selftests/fail_nth_insmod $n /lib/xenras/$m.ko)
 		rc=$?
 		case "$out" in
@@ -79,7 +93,7 @@ for m in $mods; do
 	diag "$m: its allocations failed one by one, $fails in all (last: $last); then it loaded ($out)"
 	metric fault_injections=$fails
 	check "$m: each of its allocations failed in turn, every load clean ($fails failures)" \
-		sh -c "[ $bad = 0 ] && [ $fails -gt 0 ] && [ $n -le 500 ]"
+		sh -c "[ $bad = 0 ] && [ $fails -gt 0 ] && [ $n -le 2000 ]"
 	insmod /lib/xenras/$m.ko
 	case $m in
 	xen_mce) check "xen_mce works after the failures" sh -c "/selftests/mcelog_read -t lens | grep -q log_len=1024 && rmmod xen_mce" ;;
