@@ -62,7 +62,6 @@ for n in $STORMS; do
 	base=$((storm << 32))
 	out=/tmp/bench_inj.$n
 	l0=$(lost_dom0)
-	rm -f /tmp/bench_inj.stop
 	# One mcelog-style reader for the whole storm (line-buffered output).
 	# Earlier runs restarted it every second; the maximum latency grew with
 	# the storm then, and it is compared with this reader in the README.

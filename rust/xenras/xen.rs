@@ -212,8 +212,8 @@ assert_offset!(bindings::mce, ppin, mce_offsets::PPIN);
 assert_offset!(bindings::mce, microcode, mce_offsets::MICROCODE);
 assert_offset!(bindings::mce, kflags, mce_offsets::KFLAGS);
 
-/// `XEN_MC_NONURGENT` / `XEN_MC_URGENT` / `XEN_MC_ACK` and the result flags.
-pub use crate::xen_ras_core::drain::{XEN_MC_ACK, XEN_MC_FETCHFAILED, XEN_MC_NODATA};
+/// `XEN_MC_ACK` (the result flags are decoded by `drain::Fetch::decode`).
+use crate::xen_ras_core::drain::XEN_MC_ACK;
 
 /// `HYPERVISOR_mca(mc)`.
 ///
