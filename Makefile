@@ -58,6 +58,7 @@ initramfs: modules
 check-host:
 	python3 scripts/host_tests.py
 	python3 scripts/qemu.py --self-test
+	bash scripts/test-cache-keys.sh
 
 check-build: clippy modules fmt-check
 
