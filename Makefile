@@ -155,7 +155,7 @@ FUZZ_CASES ?= 200000
 fuzz:
 	PROPTEST_CASES=$(FUZZ_CASES) cargo test --release --locked --test fuzz -- --nocapture
 	@t=$$(cargo test --release --locked --test fuzz -- --list 2>/dev/null | grep -c ': test$$'); \
-	echo "fuzz: $$t tests x $(FUZZ_CASES) cases (+$(FUZZ_CASES) for the second parser of the outcome test) = $$(( (t + 1) * $(FUZZ_CASES) )) executions; outcome coverage above"
+	echo "fuzz: $$t tests x $(FUZZ_CASES) cases (+2 x $(FUZZ_CASES) for the outcome test's second and third parser) = $$(( (t + 2) * $(FUZZ_CASES) )) executions; outcome coverage above"
 
 run: deps xen initramfs
 	python3 scripts/qemu.py xen --mode run
