@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: GPL-2.0
 #
-# xen-ras-rs. `make` builds the three modules; `make check` runs every test
+# xen-ras-rs. `make` builds the four modules; `make check` runs every test
 # tier; `make run` boots the Xen host demo. See README.md.
 #
 # KDIR: a configured, built Rust-enabled kernel tree. Default: the project's
@@ -14,7 +14,7 @@ export PATH := /usr/lib/llvm-19/bin:$(PATH)
 BINDGEN ?= $(shell command -v bindgen || echo $(HOME)/.cargo/bin/bindgen)
 KMAKE = $(MAKE) -C $(KDIR) M=$(TOP) LLVM=1 RUSTC=/usr/bin/rustc \
 	RUSTFMT=/usr/bin/rustfmt CLIPPY_DRIVER=/usr/bin/clippy-driver BINDGEN=$(BINDGEN)
-MODULES := xen_mce xen_acpi_cpu xen_vcpu_hotplug
+MODULES := xen_mce xen_acpi_cpu xen_acpi_memory xen_vcpu_hotplug
 
 .PHONY: all modules deps kernel xen initramfs check check-host check-build clippy fmt-check fuzz \
 	check-debug check-debug-xen check-debug-hvm \

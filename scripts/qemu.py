@@ -267,12 +267,18 @@ def qemu_cmd(role, mode, qmp, suite=None):
     if suite and storms:
         append += f" xenras.storms={':'.join(storms)}"  # ',' separates multiboot modules
     if role in XEN_ROLES:
+        # xen: DIMM slots for xen_acpi_memory: QEMU then builds an SRAT (one
+        # node) with a hot-pluggable range from 4 GiB, which Xen needs for
+        # XENPF_mem_hotadd. maxmem: the selftest's DIMMs (1 GiB, 2 x 512 MiB,
+        # 128 MiB). A larger console ring keeps Xen's boot messages (SRAT)
+        # readable from dom0.
+        mem, conring = ("2048,slots=4,maxmem=4224M", " conring_size=256k") if role == "xen" else ("2048", "")
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
-            "-smp", smp(role, suite, 2), "-m", "2048",
+            "-smp", smp(role, suite, 2), "-m", mem,
             "-kernel", XEN_ROLES[role],
             "-append", "console=com1 com1=115200 dom0_mem=1024M loglvl=all "
-                       "guest_loglvl=all noreboot mce_verbosity=verbose"
+                       "guest_loglvl=all noreboot mce_verbosity=verbose" + conring
                        + "".join(" " + o for o in [XEN_APIC.get((role, bool(suite)))] if o),
             "-initrd", f"{BZIMAGE} console=hvc0 earlyprintk=xen {append},{INITRD}",
         ]
