@@ -9,7 +9,7 @@
 # The xen machine: -m 2048,slots=4,maxmem=4224M (scripts/qemu.py); DIMMs
 # are placed from 4 GiB in plug order.
 . /selftests/lib.sh
-plan 27
+plan 30
 P=/selftests/xen_physinfo
 field() { $P | sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
 log() { dmesg | grep -q "xen_acpi_memory: .*$1"; }
@@ -19,6 +19,11 @@ ost() {
 }
 plug() { host_request "object_add memory-backend-ram,id=m$1,size=$2 ; device_add pc-dimm,id=d$1,memdev=m$1"; }
 MIB=256 # pages per MiB
+# Free pages in Xen's heap zone 21: machine frames 2^20 .. 2^21 - 1, i.e.
+# 4 GiB .. 8 GiB, where the DIMMs go (Xen's debug key H prints the heap).
+zone21() {
+	$P -k H && $P -c | sed -n 's/.*heap\[node=0\]\[zone=21\] -> \([0-9]*\) pages.*/\1/p' | tail -1
+}
 
 echo 7 >/proc/sys/kernel/printk
 check "Xen parsed QEMU's SRAT with a hot-pluggable range (Xen's console)" \
@@ -26,6 +31,8 @@ check "Xen parsed QEMU's SRAT with a hot-pluggable range (Xen's console)" \
 diag "$($P -c | grep 'SRAT: ' | head -4)"
 t0=$(field total_pages) f0=$(field free_pages)
 check "Xen's memory readable from Xen (XEN_SYSCTL_physinfo): $t0 pages, $f0 free" [ -n "$t0" ]
+z0=$(zone21)
+check "Xen's heap has nothing at 4-8 GiB before any DIMM (zone 21: ${z0:-?} pages)" [ "${z0:-0}" = 0 ]
 check "xen_acpi_memory loads and owns the memory devices" \
 	sh -c 'insmod /lib/xenras/xen_acpi_memory.ko && dmesg | grep -q "xen_acpi_memory: handling [1-9][0-9]* memory devices; at load 0 present"'
 
@@ -57,6 +64,22 @@ check "second DIMM (512 MiB at 5 GiB) added" \
 t2=$(field total_pages)
 check "Xen's total memory grew by exactly 512 MiB more: $t1 -> $t2" [ $((t2 - t1)) -eq $((512 * MIB)) ]
 ost d2 1 0
+
+# The new memory is usable: dom0 balloons up by 512 MiB (it booted with
+# 1 GiB of a 2 GiB map), and Xen gives it frames from the DIMMs: its
+# allocator takes the highest zone first, and Xen's other free memory is
+# below 4 GiB.
+B=/sys/devices/system/xen_memory/xen_memory0
+z1=$(zone21) k0=$(cat $B/target_kb)
+echo $((k0 + 512 * 1024)) >$B/target_kb
+wait_for 60 sh -c "[ \$(cat $B/info/current_kb) -ge $((k0 + 512 * 1024)) ]"
+z2=$(zone21)
+diag "dom0 $k0 -> $(cat $B/info/current_kb) kB; Xen's free frames at 4-8 GiB $z1 -> $z2 pages"
+check "dom0 ballooned up by 512 MiB with frames from the DIMMs (Xen's zone 21 gave $((z1 - z2)) pages)" \
+	[ $((z1 - z2)) -ge $((500 * MIB)) ]
+echo $k0 >$B/target_kb
+check "and gave them back (balloon down to $k0 kB)" \
+	wait_for 60 sh -c "[ \$(cat $B/info/current_kb) -le $k0 ] && [ \$($P | sed -n 's/.*free_pages=\([0-9]*\).*/\1/p') -gt $((f1 + 400 * MIB)) ]"
 
 # Eject: Xen cannot give memory back.
 host_request "device_del d1"

@@ -5,6 +5,8 @@
  *   total_pages=N free_pages=N max_mfn=N nr_nodes=N
  * xen_physinfo -c: Xen's console ring instead (XEN_SYSCTL_readconsole), as
  * `xl dmesg` prints it.
+ * xen_physinfo -k KEYS: press Xen debug keys (XEN_SYSCTL_debug_keys), as
+ * `xl debug-keys` does; their output goes to the console ring.
  * `xl` would need xenstored; this needs nothing. The layout is Xen
  * 4.17's public/sysctl.h (interface version 0x15): Xen refuses any other
  * version with -EACCES, so a mismatch fails loudly instead of misreading.
@@ -21,6 +23,7 @@
 #define HYPERVISOR_sysctl 35
 #define XEN_SYSCTL_readconsole 1
 #define XEN_SYSCTL_physinfo 3
+#define XEN_SYSCTL_debug_keys 7
 #define XEN_SYSCTL_INTERFACE_VERSION 0x15
 
 struct privcmd_hypercall {
@@ -44,11 +47,17 @@ struct readconsole {
 	uint32_t count;
 };
 
+struct debug_keys {
+	uint64_t keys; /* XEN_GUEST_HANDLE_64(const_char) */
+	uint32_t nr_keys;
+};
+
 struct sysctl {
 	uint32_t cmd, interface_version;
 	union {
 		struct physinfo physinfo;
 		struct readconsole readconsole;
+		struct debug_keys debug_keys;
 		uint8_t pad[128];
 	} u;
 };
@@ -94,6 +103,11 @@ int main(int argc, char **argv)
 			return 1;
 		fwrite(ring, 1, s.u.readconsole.count, stdout);
 		return 0;
+	}
+	if (argc > 2 && !strcmp(argv[1], "-k")) {
+		s.u.debug_keys.keys = (uintptr_t)argv[2];
+		s.u.debug_keys.nr_keys = strlen(argv[2]);
+		return sysctl(fd, XEN_SYSCTL_debug_keys) ? 1 : 0;
 	}
 	if (sysctl(fd, XEN_SYSCTL_physinfo))
 		return 1;
