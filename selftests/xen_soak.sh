@@ -61,8 +61,8 @@ r=0 i=0
 t0=$(/selftests/xen_physinfo | sed -n 's/.*total_pages=\([0-9]*\).*/\1/p')
 while [ $i -lt $N ]; do
 	insmod /lib/xenras/xen_acpi_memory.ko || r=1
-	# DIMM d2 (xen_acpi_memory.sh): refused eject, reaching the module or,
-	# between loads, Linux's generic handler (no eject for memory).
+	# DIMM d2 (xen_acpi_memory.sh): an eject request refused by the module
+	# or, between loads, ignored (Linux's generic handler stays off).
 	[ $((i % 25)) = 10 ] && echo "XENRAS-REQ device_del d2"
 	rmmod xen_acpi_memory || r=1
 	i=$((i + 1))

@@ -7,8 +7,9 @@
 //! `XENPF_mem_hotadd`, logs one line per range with Xen's answer and
 //! reports `_OST`. The memory goes to Xen's heap, for any domain; dom0 does
 //! not map it as its own RAM. Xen cannot remove memory: eject requests are
-//! refused with `_OST` "eject not supported". While loaded, the module owns
-//! the memory devices: Linux's generic ACPI hotplug is off for them (see
+//! refused with `_OST` "eject not supported". The module owns the memory
+//! devices: Linux's generic ACPI hotplug is off for them from the first
+//! load on, unload included (see
 //! `Documentation/ABI/xen_acpi_memory.rst` for why and for what else keeps
 //! Linux's own memory hotplug off Xen's memory).
 //!
@@ -289,16 +290,23 @@ impl NotifyHandler for HostMemory {
 /// The module owns hotplug of the memory devices while loaded: Linux's
 /// generic ACPI hotplug is switched off for them (on a device check it
 /// would scan the device and hand it to Linux's memory hotplug, if built
-/// in, and report its own `_OST`), and switched back on at unload (by
-/// dropping `hotplug`).
+/// in, and report its own `_OST`; on an eject request it would `_EJ0`
+/// the DIMM), and stays off after unload (see `Drop`): notifications
+/// then go unanswered until the module is loaded again.
 struct XenAcpiMemory {
     hotplug: HotplugObjects<HostMemory>,
 }
 
 impl Drop for XenAcpiMemory {
     fn drop(&mut self) {
+        // Not given back: in a Xen dom0 Linux's generic handler would
+        // evaluate _EJ0 on an eject request (no scan handler attaches to a
+        // memory device without CONFIG_ACPI_HOTPLUG_MEMORY, so nothing
+        // stops it) and pull a DIMM whose memory Xen uses, and with that
+        // option it would add a new DIMM to dom0.
+        self.hotplug.keep_native_hotplug_off();
         drop(core::mem::take(&mut self.hotplug));
-        pr_info!("unloaded: Linux's ACPI memory device hotplug restored\n");
+        pr_info!("unloaded: Linux's generic ACPI hotplug stays off for memory devices (it would eject memory Xen uses)\n");
     }
 }
 
@@ -342,7 +350,7 @@ impl kernel::Module for XenAcpiMemory {
             GFP_KERNEL,
         )?;
         let hotplug = HotplugObjects::devices(c_str!("PNP0C80"), &mem)?;
-        pr_info!("owning ACPI memory device hotplug: Linux's generic handler is off for these devices until unload\n");
+        pr_info!("owning ACPI memory device hotplug: Linux's generic handler is off for these devices, after unload too\n");
         if cfg!(CONFIG_ACPI_HOTPLUG_MEMORY) {
             pr_warn!("this kernel has CONFIG_ACPI_HOTPLUG_MEMORY: boot dom0 with acpi_no_memhotplug, or Linux adds DIMMs present at boot (or found by a rescan) to dom0\n");
         }

@@ -634,6 +634,15 @@ impl<T: NotifyHandler> HotplugObjects<T> {
             objects: stop_objects(&mut self.objects),
         }
     }
+
+    /// Makes the drop leave every object out of Linux's generic ACPI
+    /// hotplug instead of restoring its flag: for objects whose generic
+    /// handling would do harm after the owner is gone.
+    pub fn keep_native_hotplug_off(&mut self) {
+        for o in self.owned.iter_mut() {
+            o.1 = None;
+        }
+    }
 }
 
 fn stop_objects<T: NotifyHandler>(objects: &mut Objects<T>) -> Objects<T> {
