@@ -93,6 +93,19 @@ impl core::fmt::Display for Span {
     }
 }
 
+/// The `_OST` part of a log line: the code reported, or that none is (the
+/// load-time scan answers no notification).
+struct OstNote(Option<u32>);
+
+impl core::fmt::Display for OstNote {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self.0 {
+            Some(code) => write!(f, "_OST {:#x}", code),
+            None => f.write_str("at load, no _OST"),
+        }
+    }
+}
+
 impl HostMemOps for Device<'_> {
     type Err = Error;
     type Crs = KVec<u8>;
@@ -210,6 +223,7 @@ impl HostMemory {
     fn event(state: &mut State, h: Handle, event: u32, at_load: bool) -> Outcome {
         let o = hostmem::host_mem_event(&mut Device { h, state, at_load }, event);
         let p = h.path();
+        let note = OstNote((!at_load).then(|| o.ost()));
         match o {
             Outcome::Done {
                 ranges,
@@ -222,50 +236,34 @@ impl HostMemory {
                 if pxm_source == PxmSource::Default {
                     pr_info!("{}: no _PXM on it or any ancestor: proximity domain 0\n", p);
                 }
-                if at_load {
-                    pr_info!(
-                        "{}: {} of {} memory ranges added to Xen at load, {} already Xen's, {} not added (PXM {})\n",
-                        p,
-                        added,
-                        ranges,
-                        known,
-                        failed,
-                        pxm
-                    );
-                } else {
-                    pr_info!(
-                        "{}: {} of {} memory ranges added to Xen, {} already Xen's, {} failed (PXM {}): _OST {:#x}\n",
-                        p,
-                        added,
-                        ranges,
-                        known,
-                        failed,
-                        pxm,
-                        o.ost()
-                    );
-                }
+                pr_info!(
+                    "{}: {} of {} memory ranges added to Xen, {} already Xen's, {} not added (PXM {}): {}\n",
+                    p,
+                    added,
+                    ranges,
+                    known,
+                    failed,
+                    pxm,
+                    note
+                );
             }
             Outcome::NotPresent => {}
-            Outcome::NoCrs(CrsFailure::Missing) => pr_err!(
-                "{}: no usable _CRS: memory not added: _OST {:#x}\n",
-                p,
-                o.ost()
-            ),
+            Outcome::NoCrs(CrsFailure::Missing) => {
+                pr_err!("{}: no usable _CRS: memory not added: {}\n", p, note)
+            }
             Outcome::NoCrs(CrsFailure::Malformed(e)) => pr_err!(
-                "{}: malformed _CRS ({:?}): memory not added: _OST {:#x}\n",
+                "{}: malformed _CRS ({:?}): memory not added: {}\n",
                 p,
                 e,
-                o.ost()
+                note
             ),
-            Outcome::NoCrs(CrsFailure::NoMemory) => pr_err!(
-                "{}: _CRS has no memory range: nothing added: _OST {:#x}\n",
-                p,
-                o.ost()
-            ),
+            Outcome::NoCrs(CrsFailure::NoMemory) => {
+                pr_err!("{}: _CRS has no memory range: nothing added: {}\n", p, note)
+            }
             Outcome::EjectRefused => pr_warn!(
-                "{}: eject refused: Xen cannot hot-remove memory: _OST {:#x}\n",
+                "{}: eject refused: Xen cannot hot-remove memory: {}\n",
                 p,
-                o.ost()
+                note
             ),
             Outcome::Unrecognized(n) => {
                 pr_info!("{}: notification {:#x} ignored\n", p, n)
