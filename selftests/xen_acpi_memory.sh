@@ -95,7 +95,7 @@ check "Xen's memory unchanged by the refused eject" [ "$(field total_pages)" = "
 # ignored between loads: Linux's generic handler stays off for them).
 r=0
 for i in 1 2 3 4 5; do
-	echo "XENRAS-REQ device_del d2"
+	host_request_now "device_del d2"
 	rmmod xen_acpi_memory || r=1
 	insmod /lib/xenras/xen_acpi_memory.ko || r=1
 done

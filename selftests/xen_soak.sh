@@ -63,7 +63,7 @@ while [ $i -lt $N ]; do
 	insmod /lib/xenras/xen_acpi_memory.ko || r=1
 	# DIMM d2 (xen_acpi_memory.sh): an eject request refused by the module
 	# or, between loads, ignored (Linux's generic handler stays off).
-	[ $((i % 25)) = 10 ] && echo "XENRAS-REQ device_del d2"
+	[ $((i % 25)) = 10 ] && host_request_now "device_del d2"
 	rmmod xen_acpi_memory || r=1
 	i=$((i + 1))
 done
