@@ -274,14 +274,9 @@ impl HostMemory {
 }
 
 impl NotifyHandler for HostMemory {
-    fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) {
-        let code = {
-            let mut state = this.state.lock();
-            // A device Linux created for the object since we took over.
-            h.set_native_hotplug(false);
-            Self::event(&mut state, h, event, false).ost()
-        };
-        h.ost(event, code);
+    fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) -> u32 {
+        let mut state = this.state.lock();
+        Self::event(&mut state, h, event, false).ost()
     }
 }
 
@@ -297,14 +292,17 @@ struct XenAcpiMemory {
 
 impl Drop for XenAcpiMemory {
     fn drop(&mut self) {
-        // Not given back: in a Xen dom0 Linux's generic handler would
-        // evaluate _EJ0 on an eject request (no scan handler attaches to a
-        // memory device without CONFIG_ACPI_HOTPLUG_MEMORY, so nothing
+        // Handlers first, then Linux's hotplug work for what they handled;
+        // the flag is not given back: in a Xen dom0 Linux's generic handler
+        // would evaluate _EJ0 on an eject request (no scan handler attaches
+        // to a memory device without CONFIG_ACPI_HOTPLUG_MEMORY, so nothing
         // stops it) and pull a DIMM whose memory Xen uses, and with that
         // option it would add a new DIMM to dom0.
-        self.hotplug.keep_native_hotplug_off();
-        drop(core::mem::take(&mut self.hotplug));
-        pr_info!("unloaded: Linux's generic ACPI hotplug stays off for memory devices (it would eject memory Xen uses)\n");
+        let kept = core::mem::take(&mut self.hotplug).stop().finish(|_| true);
+        pr_info!(
+            "unloaded: Linux's generic ACPI hotplug stays off for {} memory devices (it would eject memory Xen uses)\n",
+            kept
+        );
     }
 }
 

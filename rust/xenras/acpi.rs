@@ -311,7 +311,7 @@ fn walk_namespace(kind: u32, mut f: impl FnMut(Handle)) {
 /// plugged. An object Linux made no device for is not listed.
 fn device_objects(hid: &CStr, out: &mut KVec<Handle>) -> Result {
     let scan = ScanLock::new();
-    let mut res = Ok(());
+    let mut res: Result = Ok(());
     walk_namespace(bindings::ACPI_TYPE_DEVICE, |h| {
         let adev = scan.device(h);
         if adev.is_null() || res.is_err() {
@@ -331,7 +331,7 @@ fn device_objects(hid: &CStr, out: &mut KVec<Handle>) -> Result {
 /// Every processor object: `Processor` statements and `ACPI0007` devices,
 /// present or not.
 fn processor_objects(out: &mut KVec<Handle>) -> Result {
-    let mut res = Ok(());
+    let mut res: Result = Ok(());
     walk_namespace(bindings::ACPI_TYPE_PROCESSOR, |h| {
         if res.is_ok() {
             res = out.push(h, GFP_KERNEL).map_err(Into::into);
@@ -632,15 +632,6 @@ impl<T: NotifyHandler> HotplugObjects<T> {
     pub fn stop(mut self) -> Stopped<T> {
         Stopped {
             objects: stop_objects(&mut self.objects),
-        }
-    }
-
-    /// Makes the drop leave every object out of Linux's generic ACPI
-    /// hotplug instead of restoring its flag: for objects whose generic
-    /// handling would do harm after the owner is gone.
-    pub fn keep_native_hotplug_off(&mut self) {
-        for o in self.owned.iter_mut() {
-            o.1 = None;
         }
     }
 }
