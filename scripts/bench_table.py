@@ -42,6 +42,13 @@ print(f"{'cpus':>4} {'present in Xen ms':>18} {'online ms':>10}")
 for kind, r in rows:
     if kind == "cpu_hotadd":
         print(f"{r['cpus']:>4} {r['present_ms']:>18} {r['online_ms']:>10}")
+print()
+print("Memory hot-add (xen_acpi_memory), from the device_add request: module log line, and")
+print("present in Xen (XEN_SYSCTL_physinfo total_pages grown by the DIMMs, polled every 50 ms)")
+print(f"{'dimms':>5} {'logged ms':>10} {'present in Xen ms':>18}")
+for kind, r in rows:
+    if kind == "mem_hotadd":
+        print(f"{r['dimms']:>5} {r['logged_ms']:>10} {r['present_ms']:>18}")
 
 vcpu = {}
 for kind, r in rows:

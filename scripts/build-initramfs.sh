@@ -41,7 +41,7 @@ copy_elf /usr/lib/xen-4.17/bin/xen-mceinj /usr/sbin/xen-mceinj
 # libgcc_s is dlopen()ed by glibc for pthread_cancel; xl/xen tools need it.
 for l in /lib/x86_64-linux-gnu/libgcc_s.so.1; do cp -L "$l" "$root$l"; done
 
-cp "$moddir"/xen_mce.ko "$moddir"/xen_acpi_cpu.ko "$moddir"/xen_vcpu_hotplug.ko "$root/lib/xenras/"
+cp "$moddir"/xen_mce.ko "$moddir"/xen_acpi_cpu.ko "$moddir"/xen_acpi_memory.ko "$moddir"/xen_vcpu_hotplug.ko "$root/lib/xenras/"
 
 # Selftests: shell tests and C helpers (static).
 cp "$top"/selftests/*.sh "$root/selftests/"

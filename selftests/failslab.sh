@@ -13,7 +13,7 @@
 . /selftests/lib.sh
 F=/sys/kernel/debug/failslab
 case $XENRAS_ROLE in
-xen) mods="xen_mce xen_acpi_cpu" ;;
+xen) mods="xen_mce xen_acpi_cpu xen_acpi_memory" ;;
 *) mods="xen_vcpu_hotplug" ;;
 esac
 set -- $mods

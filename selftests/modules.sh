@@ -8,8 +8,8 @@ role=$XENRAS_ROLE
 load() { insmod /lib/xenras/$1.ko 2>/tmp/insmod.err; }
 # Which modules belong on which machine.
 case $role in
-xen | xen420) yes="xen_mce xen_acpi_cpu" no="xen_vcpu_hotplug" ;;
-*) yes="xen_vcpu_hotplug" no="xen_mce xen_acpi_cpu" ;;
+xen | xen420) yes="xen_mce xen_acpi_cpu xen_acpi_memory" no="xen_vcpu_hotplug" ;;
+*) yes="xen_vcpu_hotplug" no="xen_mce xen_acpi_cpu xen_acpi_memory" ;;
 esac
 r=0
 # A marker in the kernel log: only what the loads below print counts (the

@@ -3,10 +3,12 @@
 # Soak: 100 load/unload cycles of each dom0 module while events flow
 # (a corrected error every 10th xen_mce cycle, read back; eject requests for
 # a hot-added CPU during the xen_acpi_cpu cycles, sent without waiting: while
-# loaded, while unloading and after unload). Unreclaimable slab must stay
-# flat; the debug tier adds kmemleak and the sanitizers.
+# loaded, while unloading and after unload; for xen_acpi_memory, the
+# load-time scan of the DIMMs xen_acpi_memory.sh plugged and an eject request
+# in flight). Unreclaimable slab must stay flat; the debug tier adds kmemleak
+# and the sanitizers.
 . /selftests/lib.sh
-plan 6
+plan 7
 R=/selftests/mcelog_read
 N=100
 s0=$(slab_kb /tmp/slab.0)
@@ -55,6 +57,19 @@ diag "$(dmesg | grep 'xen_acpi_cpu: unload: ' | tail -3)"
 check "unload waited for Linux's hotplug work queued for the ejects, never timed out" \
 	sh -c 'dmesg | grep -q "xen_acpi_cpu: unload: [1-9][0-9]* of Linux.s ACPI hotplug work items" && ! dmesg | grep -q "hotplug work items still pending"'
 host_check "CPU 2 still plugged in QEMU after every eject request ;; qmp:query-cpus-fast ;; peripheral/cpu2"
+r=0 i=0
+t0=$(/selftests/xen_physinfo | sed -n 's/.*total_pages=\([0-9]*\).*/\1/p')
+while [ $i -lt $N ]; do
+	insmod /lib/xenras/xen_acpi_memory.ko || r=1
+	# DIMM d2 (xen_acpi_memory.sh): an eject request refused by the module
+	# or, between loads, ignored (Linux's generic handler stays off).
+	[ $((i % 25)) = 10 ] && host_request_now "device_del d2"
+	rmmod xen_acpi_memory || r=1
+	i=$((i + 1))
+done
+t1=$(/selftests/xen_physinfo | sed -n 's/.*total_pages=\([0-9]*\).*/\1/p')
+check "xen_acpi_memory: $N load/unload cycles (load-time scan of the DIMMs each time, eject requests in flight), Xen's memory unchanged ($t0 -> $t1 pages)" \
+	sh -c "[ $r = 0 ] && [ '$t0' = '$t1' ]"
 s1=$(slab_kb /tmp/slab.1)
-slab_flat /tmp/slab.0 /tmp/slab.1 "$s0" "$s1" "$((2 * N)) cycles"
+slab_flat /tmp/slab.0 /tmp/slab.1 "$s0" "$s1" "$((3 * N)) cycles"
 [ -z "$FAILED" ]

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
-//! ACPI: object handles, method evaluation, `_OST`, the processor walk and
-//! processor hotplug owned by one module ([`ProcessorHotplug`]).
+//! ACPI: object handles, method evaluation, `_OST`, the processor and
+//! device walks and hotplug of processor or memory devices owned by one
+//! module ([`HotplugObjects`]).
 //!
 //! No upstream Rust counterpart exists yet (upstream `kernel::acpi` has
 //! device-ID tables only); everything here is this project's shape.
@@ -42,8 +43,9 @@ const ALLOCATE_BUFFER: u64 = u64::MAX;
 /// `AE_OK`.
 const AE_OK: bindings::acpi_status = bindings::XENRAS_AE_OK;
 
-/// A namespace object. Handles of processor objects stay valid while the
-/// namespace is not unloaded, which Linux never does for them.
+/// A namespace object. Handles of processor and memory device objects stay
+/// valid while the namespace is not unloaded, which Linux never does for
+/// them.
 ///
 /// # Invariants
 ///
@@ -268,30 +270,30 @@ impl Handle {
 
 /// # Safety
 ///
-/// Called by ACPICA during `for_each_processor`'s walks with its context.
+/// Called by ACPICA during [`walk_namespace`]'s walk with its context.
 unsafe extern "C" fn walk_cb(
     handle: bindings::acpi_handle,
     _level: u32,
     ctx: *mut c_void,
     _ret: *mut *mut c_void,
 ) -> bindings::acpi_status {
-    // SAFETY: `ctx` is the `&mut dyn FnMut` passed by `for_each_processor`,
+    // SAFETY: `ctx` is the `&mut dyn FnMut` passed by `walk_namespace`,
     // alive for the whole walk.
     let f = unsafe { &mut *ctx.cast::<&mut dyn FnMut(Handle)>() };
     f(Handle(handle));
     AE_OK
 }
 
-/// Calls `f` for every processor object: `Processor` statements and
-/// `ACPI0007` devices, present or not.
-pub fn for_each_processor(mut f: impl FnMut(Handle)) {
+/// Calls `f` for every object of ACPI type `kind` (`ACPI_TYPE_*`), present
+/// or not.
+fn walk_namespace(kind: u32, mut f: impl FnMut(Handle)) {
     let mut dynf: &mut dyn FnMut(Handle) = &mut f;
     let ctx = ptr::from_mut(&mut dynf).cast::<c_void>();
     // SAFETY: `walk_cb` matches `acpi_walk_callback`; `ctx` outlives the
     // synchronous walk.
     unsafe {
         bindings::acpi_walk_namespace(
-            bindings::ACPI_TYPE_PROCESSOR,
+            kind,
             ROOT,
             u32::MAX,
             Some(walk_cb),
@@ -300,20 +302,48 @@ pub fn for_each_processor(mut f: impl FnMut(Handle)) {
             ptr::null_mut(),
         )
     };
-    // SAFETY: as above; the HID is a NUL-terminated string.
-    unsafe {
-        bindings::acpi_get_devices(
-            c"ACPI0007".as_ptr().cast(),
-            Some(walk_cb),
-            ctx,
-            ptr::null_mut(),
-        )
-    };
+}
+
+/// Every device object whose hardware ID, as Linux's ACPI scan read it
+/// (`acpi_device_hid()`: the `_HID`, EISA IDs as strings such as
+/// `PNP0C80`), is `hid`, present or not. ACPICA's `acpi_get_devices()`
+/// would skip the absent ones: empty slots, which are the ones that get
+/// plugged. An object Linux made no device for is not listed.
+fn device_objects(hid: &CStr, out: &mut KVec<Handle>) -> Result {
+    let scan = ScanLock::new();
+    let mut res: Result = Ok(());
+    walk_namespace(bindings::ACPI_TYPE_DEVICE, |h| {
+        let adev = scan.device(h);
+        if adev.is_null() || res.is_err() {
+            return;
+        }
+        // SAFETY: `adev` is live while the scan lock is held; the string is
+        // its first PNP ID (or a static dummy), NUL-terminated, owned by the
+        // device and only read here, under the lock.
+        let id = unsafe { CStr::from_char_ptr(bindings::acpi_device_hid(adev)) };
+        if id.as_bytes() == hid.as_bytes() {
+            res = out.push(h, GFP_KERNEL).map_err(Into::into);
+        }
+    });
+    res
+}
+
+/// Every processor object: `Processor` statements and `ACPI0007` devices,
+/// present or not.
+fn processor_objects(out: &mut KVec<Handle>) -> Result {
+    let mut res: Result = Ok(());
+    walk_namespace(bindings::ACPI_TYPE_PROCESSOR, |h| {
+        if res.is_ok() {
+            res = out.push(h, GFP_KERNEL).map_err(Into::into);
+        }
+    });
+    res?;
+    device_objects(kernel::c_str!("ACPI0007"), out)
 }
 
 /// Receives system notifications (`ACPI_SYSTEM_NOTIFY`: bus check, device
-/// check, eject request, ...) for the processor objects of a
-/// [`ProcessorHotplug`]. Runs in ACPI's notify workqueue: process context,
+/// check, eject request, ...) for the objects of a
+/// [`HotplugObjects`]. Runs in ACPI's notify workqueue: process context,
 /// may evaluate methods and sleep, must not take `acpi_scan_lock` (holders
 /// of it flush that workqueue).
 pub trait NotifyHandler: Send + Sync + 'static {
@@ -354,7 +384,7 @@ impl Drop for ScanLock {
     }
 }
 
-/// One processor object owned by a [`ProcessorHotplug`].
+/// One processor or device object owned by a [`HotplugObjects`].
 ///
 /// # Invariants
 ///
@@ -427,7 +457,7 @@ unsafe extern "C" fn hp_notify<T: NotifyHandler>(
     _src: u32,
 ) -> c_int {
     // SAFETY: `adev` is live and its `hp` is ours (installed by
-    // `ProcessorHotplug::new`, cleared under `acpi_scan_lock`, which the
+    // `HotplugObjects::new`, cleared under `acpi_scan_lock`, which the
     // caller holds).
     let hp = unsafe { (*adev).hp }.cast::<Opaque<bindings::acpi_hotplug_context>>();
     // SAFETY: `hp` is the `hp` field of a pinned, live `Object<T>`
@@ -444,15 +474,16 @@ unsafe extern "C" fn hp_notify<T: NotifyHandler>(
     hotplug::ost_as_errno(obj.last_ost.load(Relaxed))
 }
 
-/// Processor hotplug owned by one module.
+/// Hotplug of a set of ACPI objects owned by one module: every processor
+/// object ([`HotplugObjects::new`]) or every device object of one hardware
+/// ID, such as memory devices ([`HotplugObjects::devices`]).
 ///
-/// At load ([`ProcessorHotplug::new`]), under `acpi_scan_lock`, every
-/// processor object is taken out of Linux's generic ACPI hotplug
+/// At load, under `acpi_scan_lock`, every object is taken out of Linux's generic ACPI hotplug
 /// (`acpi_device.flags.hotplug_notify` off: `acpi_device_hotplug()` then
 /// never evaluates `_EJ0` for it) and gets a hotplug context that counts
 /// Linux's own work items; then `T`'s system-notify handler is installed.
 ///
-/// At unload ([`ProcessorHotplug::stop`], then [`Stopped::finish`]): the
+/// At unload ([`HotplugObjects::stop`], then [`Stopped::finish`]): the
 /// handlers go (ACPICA waits for running ones), then the hotplug work Linux
 /// queued for the notifications we handled is waited for (it reads the flag
 /// only when it runs), then, under `acpi_scan_lock`, the contexts are
@@ -466,15 +497,18 @@ unsafe extern "C" fn hp_notify<T: NotifyHandler>(
 ///
 /// Every object in `objects` has had its flag switched off and, if it had a
 /// device with no hotplug context, our context installed.
-pub struct ProcessorHotplug<T: NotifyHandler> {
+pub struct HotplugObjects<T: NotifyHandler> {
     objects: Objects<T>,
 }
+
+/// The processor hotplug of `xen_acpi_cpu` and `xen_vcpu_hotplug`.
+pub type ProcessorHotplug<T> = HotplugObjects<T>;
 
 /// Every object, with its `hotplug_notify` before we took it over (`None`:
 /// Linux had no device for it).
 type Objects<T> = KVec<(Pin<KBox<Object<T>>>, Option<bool>)>;
 
-/// A [`ProcessorHotplug`] whose notify handlers are gone and whose pending
+/// A [`HotplugObjects`] whose notify handlers are gone and whose pending
 /// Linux hotplug work has run: nothing reaches `T` any more. Dropping it
 /// gives every object back to Linux ([`Stopped::finish`] decides otherwise).
 ///
@@ -489,20 +523,25 @@ pub struct Stopped<T: NotifyHandler> {
 /// How long unload waits for Linux's hotplug work items (ms).
 const DRAIN_MS: u32 = 10_000;
 
-impl<T: NotifyHandler> ProcessorHotplug<T> {
+impl<T: NotifyHandler> HotplugObjects<T> {
     /// Takes over every processor object for `data`. An object whose
     /// handler cannot be installed (another owner) is logged and skipped.
     pub fn new(data: &Arc<T>) -> Result<Self> {
         let mut handles = KVec::new();
-        let mut alloc_err = None;
-        for_each_processor(|h| {
-            if let Err(e) = handles.push(h, GFP_KERNEL) {
-                alloc_err = Some(e);
-            }
-        });
-        if let Some(e) = alloc_err {
-            return Err(e.into());
-        }
+        processor_objects(&mut handles)?;
+        Self::take(&handles, data)
+    }
+
+    /// Takes over every device object with hardware ID `hid` (e.g.
+    /// `PNP0C80`, memory devices) for `data`, present or not, as
+    /// [`Self::new`] does for processors.
+    pub fn devices(hid: &CStr, data: &Arc<T>) -> Result<Self> {
+        let mut handles = KVec::new();
+        device_objects(hid, &mut handles)?;
+        Self::take(&handles, data)
+    }
+
+    fn take(handles: &KVec<Handle>, data: &Arc<T>) -> Result<Self> {
         let mut objects = KVec::with_capacity(handles.len(), GFP_KERNEL)?;
         for &h in handles.iter() {
             let obj = KBox::pin_init(
@@ -534,8 +573,9 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
                 *native = Some(unsafe { (*adev).flags.hotplug_notify() } != 0);
                 // SAFETY: as above.
                 unsafe { (*adev).flags.set_hotplug_notify(0) };
-                // SAFETY: `adev` is live; `hp` of processor devices is read
-                // only by `acpi_device_hotplug()`, under the scan lock we hold.
+                // SAFETY: `adev` is live; `hp` of processor and memory
+                // devices is read only by `acpi_device_hotplug()`, under the
+                // scan lock we hold.
                 if unsafe { (*adev).hp }.is_null() {
                     // SAFETY: `hp` is pinned and lives until `finish` clears
                     // it under the scan lock; `hp_notify::<T>` matches
@@ -574,7 +614,7 @@ impl<T: NotifyHandler> ProcessorHotplug<T> {
         Ok(this)
     }
 
-    /// Every processor object, present or not.
+    /// Every object, present or not.
     pub fn objects(&self) -> impl Iterator<Item = Handle> + '_ {
         self.objects.iter().map(|(o, _)| o.handle)
     }
@@ -639,7 +679,7 @@ impl<T: NotifyHandler> Stopped<T> {
     /// `hotplug_notify` back, except the objects `keep_off` selects and
     /// those whose Linux hotplug work has not run yet (their flag stays
     /// off: the work then does nothing). Returns how many Linux devices of
-    /// processor objects are left with Linux's handler off (including those
+    /// objects are left with Linux's handler off (including those
     /// that had it off already).
     pub fn finish(mut self, keep_off: impl Fn(Handle) -> bool) -> usize {
         finish_objects(&mut self.objects, keep_off)
@@ -664,9 +704,9 @@ fn finish_objects<T: NotifyHandler>(
             // SAFETY: `adev` is live under the scan lock.
             let ours = obj.hp_installed.load(Relaxed) && unsafe { (*adev).hp } == obj.hp.get();
             if ours {
-                // SAFETY: `adev` is live; the `hp` of a processor device is
-                // read only by `acpi_device_hotplug()` under the scan lock we
-                // hold (`acpiphp` and the dock driver, which write it under
+                // SAFETY: `adev` is live; the `hp` of a processor or memory
+                // device is read only by `acpi_device_hotplug()` under the
+                // scan lock we hold (`acpiphp` and the dock driver, which write it under
                 // the hotplug-context lock, handle other devices).
                 unsafe { (*adev).hp = ptr::null_mut() };
             }
@@ -674,7 +714,7 @@ fn finish_objects<T: NotifyHandler>(
                 obj.queued.load(Relaxed) - obj.ran.load(Relaxed).min(obj.queued.load(Relaxed));
             if pending > 0 {
                 kernel::pr_err!(
-                    "{}: {} of Linux's ACPI hotplug work items still pending after {} ms: Linux's processor hotplug stays off for it\n",
+                    "{}: {} of Linux's ACPI hotplug work items still pending after {} ms: Linux's ACPI hotplug stays off for it\n",
                     obj.handle.path(),
                     pending,
                     DRAIN_MS
@@ -697,7 +737,7 @@ fn finish_objects<T: NotifyHandler>(
     kept
 }
 
-impl<T: NotifyHandler> Default for ProcessorHotplug<T> {
+impl<T: NotifyHandler> Default for HotplugObjects<T> {
     /// Owns nothing (what remains after `core::mem::take`).
     fn default() -> Self {
         Self {
@@ -706,8 +746,8 @@ impl<T: NotifyHandler> Default for ProcessorHotplug<T> {
     }
 }
 
-impl<T: NotifyHandler> Drop for ProcessorHotplug<T> {
-    /// [`ProcessorHotplug::stop`], then give every object back to Linux.
+impl<T: NotifyHandler> Drop for HotplugObjects<T> {
+    /// [`HotplugObjects::stop`], then give every object back to Linux.
     fn drop(&mut self) {
         let mut stopped = stop_objects(&mut self.objects);
         finish_objects(&mut stopped, |_| false);

@@ -21,6 +21,7 @@
 #include <asm/mce.h>
 #include <asm/xen/hypervisor.h>
 #include <xen/events.h>
+#include <xen/interface/memory.h>
 #include <xen/interface/platform.h>
 #include <xen/interface/xen-mca.h>
 #include <xen/interface/xen.h>

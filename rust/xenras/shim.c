@@ -39,6 +39,11 @@ int xenras_hypervisor_platform_op(struct xen_platform_op *op)
 	return HYPERVISOR_platform_op(op);
 }
 
+int xenras_hypervisor_memory_op(unsigned int cmd, void *arg)
+{
+	return HYPERVISOR_memory_op(cmd, arg);
+}
+
 void xenras_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)
 {
 	poll_wait(file, wq, pt);

@@ -17,6 +17,7 @@ bool xenras_xen_pv_domain(void);
 bool xenras_acpi_disabled(void);
 int xenras_hypervisor_mca(struct xen_mc *mc);
 int xenras_hypervisor_platform_op(struct xen_platform_op *op);
+int xenras_hypervisor_memory_op(unsigned int cmd, void *arg);
 unsigned int xenras_nr_cpu_ids(void);
 bool xenras_cpu_present(unsigned int cpu);
 bool xenras_cpu_online(unsigned int cpu);

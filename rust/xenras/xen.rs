@@ -6,9 +6,12 @@
 //! mirror of them, asserted here at compile time field by field.
 
 use super::bindings;
+use crate::xen_ras_core::e820;
+use crate::xen_ras_core::hostmem::abi as mem_abi;
 use crate::xen_ras_core::mce::{mce_offsets, MCE_RECORD_LEN};
 use crate::xen_ras_core::mcinfo::{layout, MC_INFO_SIZE, MI_DATA_OFFSET};
 use core::mem::{offset_of, size_of};
+use core::ptr;
 use kernel::error::{to_result, Result};
 
 /// Whether this kernel is Xen's control domain (dom0).
@@ -212,6 +215,14 @@ assert_offset!(bindings::mce, ppin, mce_offsets::PPIN);
 assert_offset!(bindings::mce, microcode, mce_offsets::MICROCODE);
 assert_offset!(bindings::mce, kflags, mce_offsets::KFLAGS);
 
+// XENPF_mem_hotadd as the core crate and the ABI document state it.
+const _: () = assert!(bindings::XENPF_mem_hotadd == mem_abi::XENPF_MEM_HOTADD);
+const _: () = assert!(size_of::<bindings::xenpf_mem_hotadd>() == mem_abi::SIZE);
+assert_offset!(bindings::xenpf_mem_hotadd, spfn, mem_abi::SPFN);
+assert_offset!(bindings::xenpf_mem_hotadd, epfn, mem_abi::EPFN);
+assert_offset!(bindings::xenpf_mem_hotadd, pxm, mem_abi::PXM);
+assert_offset!(bindings::xenpf_mem_hotadd, flags, mem_abi::FLAGS);
+
 /// `XEN_MC_ACK` (the result flags are decoded by `drain::Fetch::decode`).
 use crate::xen_ras_core::drain::XEN_MC_ACK;
 
@@ -377,4 +388,46 @@ pub fn cpu_online(cpu: u32) -> Result {
     // SAFETY: `XENPF_cpu_online` has no guest handle; onlining a present
     // CPU is this function's purpose.
     unsafe { platform_op(&mut op) }.map(|_| ())
+}
+
+/// `XENPF_mem_hotadd`: gives Xen the machine page frames `spfn .. epfn` on
+/// proximity domain `pxm`; Xen builds their frame table inside the range and
+/// adds the rest to its heap.
+pub fn mem_hotadd(spfn: u64, epfn: u64, pxm: u32) -> Result {
+    let mut op = bindings::xen_platform_op {
+        cmd: bindings::XENPF_mem_hotadd,
+        ..Default::default()
+    };
+    // `flags` is left 0: Xen 4.17 never reads it.
+    op.u.mem_add.spfn = spfn;
+    op.u.mem_add.epfn = epfn;
+    op.u.mem_add.pxm = pxm;
+    // SAFETY: `XENPF_mem_hotadd` has no guest handle; giving Xen a range of
+    // host memory is this function's purpose (Xen checks it against its
+    // SRAT and its own map).
+    unsafe { platform_op(&mut op) }.map(|_| ())
+}
+
+/// `XENMEM_machine_memory_map`: Xen's own E820 map of the host (dom0 only),
+/// into `buf` as packed `struct e820entry` (`e820::ENTRY_SIZE` bytes each).
+/// Returns the number of bytes written. Xen wants room for one entry more
+/// than it has (`-EINVAL` otherwise).
+pub fn machine_memory_map(buf: &mut [u8]) -> Result<usize> {
+    let mut map = bindings::xen_memory_map {
+        nr_entries: (buf.len() / e820::ENTRY_SIZE) as u32,
+        ..Default::default()
+    };
+    map.buffer = buf.as_mut_ptr().cast();
+    // SAFETY: `map` is a valid `struct xen_memory_map` whose buffer handle
+    // points to `buf`, writable for `nr_entries` entries, both exclusively
+    // borrowed for the duration of the call; Xen writes at most
+    // `nr_entries` entries and updates `nr_entries`.
+    let r = unsafe {
+        bindings::xenras_hypervisor_memory_op(
+            bindings::XENMEM_machine_memory_map,
+            ptr::from_mut(&mut map).cast(),
+        )
+    };
+    to_result(r)?;
+    Ok((map.nr_entries as usize * e820::ENTRY_SIZE).min(buf.len()))
 }

@@ -14,6 +14,7 @@ Both get OEM revision +1 (strictly greater is required for the upgrade) and a
 fixed checksum.  OEM ID / OEM table ID must stay "BOCHS "/"BXPC    ".
 
 Modes:
+  (no --from-dump)       only the --add-table tables, nothing patched
   --from-dump DIR        patch DIR/APIC.dat and DIR/FACP.dat (from
                          /sys/firmware/acpi/tables/{APIC,FACP} of a real boot)
                          or written by probe_qemu_acpi.py without any guest OS)
@@ -124,12 +125,21 @@ def cpio(files):
 
 def main():
     ap = argparse.ArgumentParser()
-    ap.add_argument("--from-dump", required=True)
+    ap.add_argument("--from-dump", help="patch FACP/APIC from this dump (without it: "
+                    "only the --add-table tables, e.g. for the Xen dom0)")
     ap.add_argument("-o", "--output", required=True)
     ap.add_argument("--aml-dir", help="also write APIC.aml/FACP.aml here")
     ap.add_argument("--add-table", action="append", default=[], metavar="FILE.aml",
                     help="also install this table as a new one (e.g. an SSDT)")
     a = ap.parse_args()
+    if not a.from_dump:
+        # Only new tables (machine role xen_badfw: QEMU's own tables stay as
+        # they are; OEM table IDs of ours match none of QEMU's).
+        extra = [added_table(p, []) for p in a.add_table]
+        open(a.output, "wb").write(cpio(extra))
+        print(f"{a.output}: " + ", ".join(f"added {n} ({len(d)} bytes)" for n, d in extra),
+              file=sys.stderr)
+        return
     madt = open(os.path.join(a.from_dump, "APIC.dat"), "rb").read()
     fadt = open(os.path.join(a.from_dump, "FACP.dat"), "rb").read()
     for t in (madt, fadt):
