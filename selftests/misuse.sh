@@ -11,9 +11,17 @@ has() { case "$1" in *"$2"*) return 0 ;; esac; return 1; }
 # write_err FILE VALUE: the error a write gets, or "ok".
 write_err() { (echo "$2" >"$1") 2>&1 | sed 's/.*: //' | grep . || echo ok; }
 if [ "$XENRAS_ROLE" = xen ]; then
-	plan 11
+	plan 13
 	insmod /lib/xenras/xen_mce.ko
 	insmod /lib/xenras/xen_acpi_cpu.ko
+	insmod /lib/xenras/xen_acpi_memory.ko
+	# xen_acpi_memory has no device, file or parameter: what is left to
+	# misuse is loading it.
+	r=$(insmod /lib/xenras/xen_acpi_memory.ko 2>&1)
+	check "xen_acpi_memory loaded twice: refused ($r), the first still owns the memory devices" \
+		sh -c "echo '$r' | grep -q 'File exists' && grep -q '^xen_acpi_memory ' /proc/modules"
+	r=$(nobody "rmmod xen_acpi_memory" 2>&1)
+	check "nobody cannot unload it: $r" sh -c "echo '$r' | grep -q 'Operation not permitted' && grep -q '^xen_acpi_memory ' /proc/modules"
 	P=/sys/module/xen_mce/parameters
 	r=$(nobody cat /dev/mcelog 2>&1)
 	check "nobody cannot open /dev/mcelog (mode 0600): $r" has "$r" "Permission denied"
@@ -52,6 +60,7 @@ if [ "$XENRAS_ROLE" = xen ]; then
 	diag "reader 1: $(grep -c '^rec ' /tmp/r1) records, reader 2: $(grep -c '^rec ' /tmp/r2) records"
 	check "concurrent readers: both records delivered once ($n records, $u distinct)" [ "$n:$u" = 2:2 ]
 	rmmod xen_acpi_cpu
+	rmmod xen_acpi_memory
 	check "rmmod once the readers are gone" rmmod xen_mce
 else
 	plan 3
