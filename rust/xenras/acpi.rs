@@ -46,7 +46,13 @@ const _: () = {
 /// `ACPI_ROOT_OBJECT` (`ACPI_TO_POINTER(ACPI_MAX_PTR)`).
 const ROOT: bindings::acpi_handle = usize::MAX as bindings::acpi_handle;
 /// `ACPI_ALLOCATE_BUFFER`.
-const ALLOCATE_BUFFER: u64 = u64::MAX;
+const ALLOCATE_BUFFER: bindings::acpi_size = bindings::acpi_size::MAX;
+// Both are all ones in the headers (bindgen cannot carry the value itself).
+const _: () = {
+    assert!(bindings::XENRAS_ACPI_MAX_PTR_IS_ALL_ONES == 1);
+    assert!(bindings::XENRAS_ACPI_ALLOCATE_BUFFER_IS_ALL_ONES == 1);
+    assert!(core::mem::size_of::<bindings::acpi_size>() == core::mem::size_of::<usize>());
+};
 /// `AE_OK`.
 const AE_OK: bindings::acpi_status = bindings::XENRAS_AE_OK;
 

@@ -38,6 +38,9 @@ const unsigned long long XENRAS_MCE_HANDLED_MCELOG = MCE_HANDLED_MCELOG;
 const unsigned int XENRAS_O_EXCL = O_EXCL;
 const unsigned int XENRAS_EPOLLIN = EPOLLIN;
 const unsigned int XENRAS_EPOLLRDNORM = EPOLLRDNORM;
+/* All ones, which bindgen cannot carry as a value: asserted as a truth. */
+const int XENRAS_ACPI_MAX_PTR_IS_ALL_ONES = ACPI_MAX_PTR == (acpi_size)~0ULL;
+const int XENRAS_ACPI_ALLOCATE_BUFFER_IS_ALL_ONES = ACPI_ALLOCATE_BUFFER == (acpi_size)~0ULL;
 const acpi_status XENRAS_AE_OK = AE_OK;
 const acpi_status XENRAS_AE_NOT_FOUND = AE_NOT_FOUND;
 const acpi_status XENRAS_AE_NO_MEMORY = AE_NO_MEMORY;
