@@ -156,6 +156,7 @@ bench-vcpu: initramfs
 		done; \
 	done
 	@python3 scripts/bench_table.py
+	@python3 scripts/bench_vcpu_phases.py
 
 # Longer property-based fuzzing of the parsers (bounded runs are in check-host).
 FUZZ_CASES ?= 200000

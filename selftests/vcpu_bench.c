@@ -12,7 +12,9 @@
  * ACPI processor driver leaves a hot-added CPU offline for user space; like
  * udev's rule (SUBSYSTEM=="cpu", ACTION=="add" -> online=1) this program
  * writes 1 to the CPU's online file when the CPU device's "add" uevent
- * arrives. Prints "ms=MILLISECONDS result=ok|timeout".
+ * arrives. Prints "ms=MILLISECONDS result=ok|timeout". Writes "vcpu_bench:
+ * OP DRIVER requested" / "... done" to the kernel log just before the
+ * request and after the end, so the phases in between can be read there.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -109,12 +111,22 @@ static void uevents(int nl)
 			onlined[i] = 1;
 }
 
+/* One kernel log line (one write(2): /dev/kmsg takes a record per write). */
+static void mark(int kmsg, const char *op, const char *driver, const char *what)
+{
+	char m[128];
+	int n = snprintf(m, sizeof(m), "vcpu_bench: %s %s %s\n", op, driver, what);
+
+	if (kmsg >= 0 && n > 0 && write(kmsg, m, n) != n)
+		perror("/dev/kmsg");
+}
+
 int main(int argc, char **argv)
 {
 	struct sockaddr_nl sa = { .nl_family = AF_NETLINK, .nl_groups = 1 };
 	char req[2048] = "XENRAS-REQ ";
 	double t0, t1 = 0;
-	int nl, rcv = 1 << 20;
+	int nl, kmsg, rcv = 1 << 20;
 
 	if (argc < 4 || argc - 3 > MAX)
 		return 2;
@@ -136,6 +148,9 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	setsockopt(nl, SOL_SOCKET, SO_RCVBUF, &rcv, sizeof(rcv));
+	/* Marks in the kernel log, to read the phases between them there. */
+	kmsg = open("/dev/kmsg", O_WRONLY | O_CLOEXEC);
+	mark(kmsg, argv[1], argv[2], "requested");
 	t0 = now();
 	fprintf(stderr, "%s\n", req); /* unbuffered, to the console */
 	while (now() - t0 < 30) {
@@ -148,6 +163,7 @@ int main(int argc, char **argv)
 			break;
 		}
 	}
+	mark(kmsg, argv[1], argv[2], "done");
 	printf("ms=%.2f result=%s\n", ((t1 ? t1 : now()) - t0) * 1000, t1 ? "ok" : "timeout");
 	return t1 ? 0 : 1;
 }

@@ -24,9 +24,9 @@ use kernel::alloc::flags::GFP_KERNEL;
 use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
-use xen_ras_core::hostcpu::{self, HostCpuOps, MatFailure, Outcome, PxmSource};
+use xen_ras_core::hostcpu::{self, HostCpuOps, Outcome, PxmSource};
 use xen_ras_core::hotplug::{ost, Sta, NOTIFY_DEVICE_CHECK};
-use xen_ras_core::mat;
+use xen_ras_core::mat::{self, MatFailure};
 use xenras::acpi::{Handle, NotifyHandler, ProcessorHotplug};
 use xenras::xen;
 
@@ -71,12 +71,8 @@ impl HostCpuOps for Object {
         self.0.sta()
     }
 
-    fn mat(&mut self) -> core::result::Result<mat::LocalApic, MatFailure> {
-        let buf = self
-            .0
-            .evaluate_buffer(c_str!("_MAT"))
-            .map_err(|_| MatFailure::Missing)?;
-        mat::parse(&buf).map_err(MatFailure::Malformed)
+    fn mat(&mut self) -> core::result::Result<mat::LocalApic, MatFailure<Error>> {
+        self.0.mat()
     }
 
     fn acpi_id(&mut self, entry: &mat::LocalApic) -> u32 {
@@ -158,13 +154,17 @@ impl HostCpus {
                 apic_id
             ),
             Outcome::NotPresent => {}
-            Outcome::NoMat(MatFailure::Missing) => pr_err!(
-                "{}: no usable _MAT: cannot tell Xen the APIC ID, CPU not added\n",
-                h.path()
+            Outcome::NoMat(MatFailure::Missing(e)) => pr_err!(
+                "{}: no usable _MAT ({:?}): cannot tell Xen the APIC ID, CPU not added\n",
+                h.path(),
+                e
             ),
-            Outcome::NoMat(MatFailure::Malformed(e)) => {
-                pr_err!("{}: malformed _MAT ({:?}): CPU not added\n", h.path(), e)
-            }
+            Outcome::NoMat(MatFailure::Malformed { err, head }) => pr_err!(
+                "{}: malformed _MAT {:?}: {:?}: CPU not added\n",
+                h.path(),
+                head,
+                err
+            ),
             Outcome::HotaddFailed {
                 apic_id,
                 acpi_id,

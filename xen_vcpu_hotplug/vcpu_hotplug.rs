@@ -17,7 +17,8 @@
 //! switched back on, so a later eject goes through Linux's own path.
 //!
 //! Where an ACPI notify becomes a CPU: [`GuestCpus::event`] ->
-//! [`GuestCpus::hot_add`] / [`GuestCpus::hot_remove`].
+//! `xen_ras_core::guestcpu::guest_event` (the decisions and the order of
+//! the steps, host-tested) -> [`Object`]'s steps -> `xenras::cpu`.
 
 #[allow(missing_docs)]
 #[path = "../rust/xen_ras_core/src/lib.rs"]
@@ -27,11 +28,11 @@ pub mod xen_ras_core;
 pub mod xenras;
 
 use kernel::alloc::{flags::GFP_KERNEL, KVec};
-use kernel::c_str;
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, Arc, ArcBorrow, Mutex};
-use xen_ras_core::hotplug::{decide_guest, ost, Action, NOTIFY_EJECT_REQUEST};
-use xen_ras_core::mat;
+use xen_ras_core::guestcpu::{self, GuestCpuOps, Outcome, Owned};
+use xen_ras_core::hotplug::{ost, Sta, NOTIFY_DEVICE_CHECK};
+use xen_ras_core::mat::{self, MatFailure};
 use xenras::acpi::{Handle, NotifyHandler, ProcessorHotplug};
 use xenras::cpu::{self, CpuId, HotplugDisabled};
 use xenras::sys;
@@ -57,11 +58,7 @@ module! {
 #[derive(Clone, Copy)]
 struct Added {
     handle: Handle,
-    cpu: CpuId,
-    apic_id: u32,
-    /// Its device is registered. `false`: registering failed and so did
-    /// unmapping it again; an eject or the unload retries the unmap.
-    registered: bool,
+    owned: Owned<CpuId>,
 }
 
 /// The CPUs this module added; the lock also serialises notifications
@@ -72,245 +69,237 @@ struct GuestCpus {
     added: Mutex<KVec<Option<Added>>>,
 }
 
-/// Reads and parses `_MAT` without logging; why not, if unusable.
-fn mat_entry(h: Handle) -> core::result::Result<mat::LocalApic, &'static str> {
-    let buf = h.evaluate_buffer(c_str!("_MAT")).map_err(|_| "no")?;
-    mat::parse(&buf).map_err(|_| "malformed")
+/// One processor object and the table, as the core crate's vCPU hotplug
+/// logic sees them.
+struct Object<'a> {
+    h: Handle,
+    added: &'a mut KVec<Option<Added>>,
 }
 
-/// Reads `_MAT`; logs and returns the `_OST` code if it is missing or
-/// malformed.
-fn local_apic(h: Handle) -> core::result::Result<mat::LocalApic, u32> {
-    let buf = h.evaluate_buffer(c_str!("_MAT")).map_err(|e| {
-        pr_err!(
-            "{}: no usable _MAT ({:?}): cannot tell which APIC ID to map, not added\n",
-            h.path(),
-            e
-        );
-        ost::FAILURE
-    })?;
-    mat::parse(&buf).map_err(|e| {
-        pr_err!(
-            "{}: malformed _MAT {:?}: {:?}: not added\n",
-            h.path(),
-            &buf[..],
-            e
-        );
-        ost::FAILURE
-    })
+impl GuestCpuOps for Object<'_> {
+    type Cpu = CpuId;
+    type Err = Error;
+    type Hp = HotplugDisabled;
+    type Slot = usize;
+
+    fn sta(&mut self) -> Sta {
+        self.h.sta()
+    }
+
+    fn mat(&mut self) -> core::result::Result<mat::LocalApic, MatFailure<Error>> {
+        self.h.mat()
+    }
+
+    fn acpi_id(&mut self, entry: &mat::LocalApic) -> u32 {
+        self.h.processor_uid(entry.acpi_id)
+    }
+
+    fn eject_in_progress(&mut self, notify: u32) {
+        self.h.ost(notify, ost::EJECT_IN_PROGRESS)
+    }
+
+    fn eject(&mut self) -> Result {
+        self.h.eject()
+    }
+
+    fn owned(&mut self) -> Option<(usize, Owned<CpuId>)> {
+        let h = self.h;
+        self.added
+            .iter()
+            .enumerate()
+            .find_map(|(i, a)| a.filter(|a| a.handle == h).map(|a| (i, a.owned)))
+    }
+
+    fn reserve(&mut self) -> Option<usize> {
+        if let Some(i) = self.added.iter().position(|a| a.is_none()) {
+            return Some(i);
+        }
+        self.added.push(None, GFP_KERNEL).ok()?;
+        Some(self.added.len() - 1)
+    }
+
+    fn set(&mut self, slot: usize, owned: Option<Owned<CpuId>>) {
+        let handle = self.h;
+        if let Some(a) = self.added.get_mut(slot) {
+            *a = owned.map(|owned| Added { handle, owned });
+        }
+    }
+
+    fn cpu_by_apic(&mut self, apic_id: u32) -> Option<CpuId> {
+        cpu::by_apic_id(apic_id)
+    }
+
+    fn hotplug_disabled(&mut self) -> HotplugDisabled {
+        HotplugDisabled::new()
+    }
+
+    fn map(&mut self, hp: &HotplugDisabled, apic_id: u32, acpi_id: u32) -> Result<CpuId> {
+        hp.map(self.h, apic_id, acpi_id)
+    }
+
+    fn register(&mut self, hp: &HotplugDisabled, cpu: CpuId) -> Result {
+        hp.register(cpu)
+    }
+
+    fn unregister(&mut self, hp: &HotplugDisabled, cpu: CpuId) -> Result {
+        hp.unregister(cpu)
+    }
+
+    fn unmap(&mut self, hp: &HotplugDisabled, cpu: CpuId) -> Result {
+        hp.unmap(cpu)
+    }
+
+    fn is_online(&mut self, cpu: CpuId) -> bool {
+        cpu::online(cpu)
+    }
+
+    fn num_online(&mut self) -> u32 {
+        cpu::num_online()
+    }
+
+    fn bring_up(&mut self, cpu: CpuId) -> Result {
+        cpu::bring_up(cpu)
+    }
+
+    fn take_down(&mut self, cpu: CpuId) -> Result {
+        cpu::take_down(cpu)
+    }
 }
 
 impl GuestCpus {
-    /// Maps, registers and (with `auto_online`) onlines the CPU behind `h`.
-    /// Returns the `_OST` code.
-    fn hot_add(added: &mut KVec<Option<Added>>, h: Handle, e: &mat::LocalApic) -> u32 {
-        // A slot first, so that a mapped CPU is never left untracked.
-        let free = added.iter().position(|a| a.is_none());
-        if free.is_none() && added.push(None, GFP_KERNEL).is_err() {
-            pr_err!("{}: out of memory: CPU not added\n", h.path());
-            return ost::FAILURE;
-        }
-        let acpi = h.processor_uid(e.acpi_id);
-        let cpu = {
-            let hp = HotplugDisabled::new();
-            let cpu = match hp.map(h, e.apic_id, acpi) {
-                Ok(cpu) => cpu,
-                Err(err) => {
-                    pr_err!(
-                        "{}: cannot map APIC ID {} (ACPI ID {}) to a logical CPU: {:?} (not a possible CPU at boot, or none free): not added\n",
-                        h.path(),
-                        e.apic_id,
-                        acpi,
-                        err
-                    );
-                    return ost::FAILURE;
-                }
-            };
-            if let Err(err) = hp.register(cpu) {
-                let undone = hp.unmap(cpu);
-                pr_err!(
-                    "{}: CPU{} mapped but its device could not be registered: {:?}; unmapped again: {:?}\n",
-                    h.path(),
-                    cpu,
-                    err,
-                    undone
-                );
-                if undone.is_err() {
-                    // Still mapped: keep it tracked, so that an eject or the
-                    // unload retries the unmap instead of losing it.
-                    let slot = free.unwrap_or(added.len() - 1);
-                    added[slot] = Some(Added {
-                        handle: h,
-                        cpu,
-                        apic_id: e.apic_id,
-                        registered: false,
-                    });
-                }
-                return ost::FAILURE;
-            }
-            cpu
-        };
-        let slot = free.unwrap_or(added.len() - 1);
-        added[slot] = Some(Added {
-            handle: h,
-            cpu,
-            apic_id: e.apic_id,
-            registered: true,
-        });
-        pr_info!(
-            "{}: CPU{} hot-added (APIC ID {}, ACPI ID {})\n",
-            h.path(),
-            cpu,
-            e.apic_id,
-            acpi
-        );
-        if auto_online.get() {
-            match cpu::bring_up(cpu) {
-                Ok(()) => pr_info!("CPU{} online\n", cpu),
-                // Present but offline is consistent: say so.
-                Err(err) => pr_err!(
-                    "CPU{}: bringing it online failed: {:?}: present but offline\n",
-                    cpu,
-                    err
-                ),
-            }
-        }
-        ost::SUCCESS
-    }
-
-    /// Offlines, unregisters and unmaps `added[i]`, then ejects it if
-    /// `eject`. Returns the `_OST` code; on failure the CPU keeps running.
-    fn hot_remove(added: &mut KVec<Option<Added>>, i: usize, event: u32, eject: bool) -> u32 {
-        let Some(a) = added[i] else {
-            return ost::FAILURE;
-        };
-        if eject {
-            a.handle.ost(event, ost::EJECT_IN_PROGRESS);
-        }
-        if cpu::online(a.cpu) {
-            if let Err(err) = cpu::take_down(a.cpu) {
-                pr_warn!(
-                    "{}: CPU{} cannot go offline ({:?}{}): eject refused, CPU left running\n",
-                    a.handle.path(),
-                    a.cpu,
-                    err,
-                    if cpu::num_online() == 1 {
-                        ", last online CPU"
-                    } else {
-                        ""
-                    }
-                );
-                return ost::DEVICE_BUSY;
-            }
-        }
-        {
-            let hp = HotplugDisabled::new();
-            // Brought back online by someone between the two steps.
-            if cpu::online(a.cpu) {
-                pr_warn!(
-                    "{}: CPU{} went online again during eject: refused, CPU left running\n",
-                    a.handle.path(),
-                    a.cpu
-                );
-                return ost::DEVICE_BUSY;
-            }
-            if let Err(err) = hp.unregister(a.cpu).and_then(|()| hp.unmap(a.cpu)) {
-                pr_err!(
-                    "{}: CPU{} offline but cannot be unmapped: {:?}: left offline\n",
-                    a.handle.path(),
-                    a.cpu,
-                    err
-                );
-                return ost::FAILURE;
-            }
-        }
-        added[i] = None;
-        if eject {
-            if let Err(err) = a.handle.eject() {
-                pr_err!(
-                    "{}: CPU{} removed from Linux but _EJ0 failed: {:?}: the platform still counts it\n",
-                    a.handle.path(),
-                    a.cpu,
-                    err
-                );
-                return ost::FAILURE;
-            }
-        }
-        pr_info!(
-            "{}: CPU{} (APIC ID {}) hot-removed{}\n",
-            a.handle.path(),
-            a.cpu,
-            a.apic_id,
-            if eject { "" } else { " (surprise removal)" }
-        );
-        ost::SUCCESS
-    }
-
     /// Handles one notification (or, with a device check, the load-time
-    /// scan). Returns the `_OST` code.
-    fn event(added: &mut KVec<Option<Added>>, h: Handle, event: u32) -> u32 {
-        let sta = h.sta();
-        let owned = added.iter().position(|a| a.is_some_and(|a| a.handle == h));
-        let entry = match (sta.usable(), owned) {
-            (true, None) if event == NOTIFY_EJECT_REQUEST => match mat_entry(h) {
-                Ok(e) => Some(e),
-                // Without _MAT there is no telling which CPU it is: it may
-                // be one Linux runs on.
-                Err(why) => {
-                    pr_err!(
-                        "{}: eject refused: {} _MAT, cannot tell which CPU it is\n",
-                        h.path(),
-                        why
-                    );
-                    return ost::FAILURE;
+    /// scan, which says nothing of CPUs already present): the decision is
+    /// the core crate's, the log line is here.
+    fn event(
+        added: &mut KVec<Option<Added>>,
+        h: Handle,
+        event: u32,
+        at_load: bool,
+    ) -> Outcome<CpuId, Error> {
+        let o = guestcpu::guest_event(&mut Object { h, added }, event, auto_online.get());
+        let p = h.path();
+        match o {
+            Outcome::Added {
+                cpu,
+                apic_id,
+                acpi_id,
+                online,
+            } => {
+                pr_info!(
+                    "{}: CPU{} hot-added (APIC ID {}, ACPI ID {})\n",
+                    p,
+                    cpu,
+                    apic_id,
+                    acpi_id
+                );
+                match online {
+                    None => {}
+                    Some(Ok(())) => pr_info!("CPU{} online\n", cpu),
+                    // Present but offline is consistent: say so.
+                    Some(Err(err)) => pr_err!(
+                        "CPU{}: bringing it online failed: {:?}: present but offline\n",
+                        cpu,
+                        err
+                    ),
                 }
-            },
-            (true, None) => match local_apic(h) {
-                Ok(e) => Some(e),
-                Err(code) => return code,
-            },
-            _ => None,
-        };
-        let mapped = entry.and_then(|e| cpu::by_apic_id(e.apic_id));
-        match decide_guest(event, sta, mapped.is_some(), owned.is_some()) {
-            Action::Add => match entry {
-                Some(e) => Self::hot_add(added, h, &e),
-                None => ost::FAILURE,
-            },
-            Action::EjectOnly => match h.eject() {
-                Ok(()) => {
-                    pr_info!("{}: ejected (no CPU of Linux behind it)\n", h.path());
-                    ost::SUCCESS
-                }
-                Err(e) => {
-                    pr_err!("{}: eject requested but _EJ0 failed: {:?}\n", h.path(), e);
-                    ost::FAILURE
-                }
-            },
-            Action::Remove => match owned {
-                Some(i) => Self::hot_remove(added, i, event, event == NOTIFY_EJECT_REQUEST),
-                None => ost::FAILURE,
-            },
-            Action::Report(code) => {
-                if code == ost::EJECT_NOT_SUPPORTED {
-                    pr_warn!(
-                        "{}: eject refused: this CPU was not added by xen_vcpu_hotplug (boot CPU, or added by Linux's native handler): unload the module to eject it natively\n",
-                        h.path()
-                    );
-                } else if code == ost::UNRECOGNIZED_NOTIFY {
-                    pr_info!("{}: notification {:#x} ignored\n", h.path(), event);
-                } else if let Some(c) = mapped {
-                    pr_info!("{}: already present as CPU{}\n", h.path(), c);
-                }
-                code
             }
+            Outcome::AlreadyPresent { .. } if at_load => {}
+            Outcome::AlreadyPresent { cpu } => pr_info!("{}: already present as CPU{}\n", p, cpu),
+            Outcome::Nothing => {}
+            Outcome::NoMat(MatFailure::Missing(e)) => pr_err!(
+                "{}: no usable _MAT ({:?}): cannot tell which APIC ID to map, not added\n",
+                p,
+                e
+            ),
+            Outcome::NoMat(MatFailure::Malformed { err, head }) => {
+                pr_err!("{}: malformed _MAT {:?}: {:?}: not added\n", p, head, err)
+            }
+            Outcome::NoRoom { apic_id } => {
+                pr_err!("{}: out of memory: CPU (APIC ID {}) not added\n", p, apic_id)
+            }
+            Outcome::MapFailed {
+                apic_id,
+                acpi_id,
+                err,
+            } => pr_err!(
+                "{}: cannot map APIC ID {} (ACPI ID {}) to a logical CPU: {:?} (not a possible CPU at boot, or none free): not added\n",
+                p,
+                apic_id,
+                acpi_id,
+                err
+            ),
+            Outcome::RegisterFailed {
+                cpu, err, unmap, ..
+            } => pr_err!(
+                "{}: CPU{} mapped but its device could not be registered: {:?}; unmapped again: {:?}\n",
+                p,
+                cpu,
+                err,
+                unmap
+            ),
+            Outcome::Removed {
+                cpu,
+                apic_id,
+                ejected,
+            } => pr_info!(
+                "{}: CPU{} (APIC ID {}) hot-removed{}\n",
+                p,
+                cpu,
+                apic_id,
+                if ejected { "" } else { " (surprise removal)" }
+            ),
+            Outcome::OfflineFailed { cpu, err, last } => pr_warn!(
+                "{}: CPU{} cannot go offline ({:?}{}): eject refused, CPU left running\n",
+                p,
+                cpu,
+                err,
+                if last { ", last online CPU" } else { "" }
+            ),
+            Outcome::OnlineAgain { cpu } => pr_warn!(
+                "{}: CPU{} went online again during eject: refused, CPU left running\n",
+                p,
+                cpu
+            ),
+            Outcome::UnmapFailed { cpu, err } => pr_err!(
+                "{}: CPU{} offline but cannot be unmapped: {:?}: left offline\n",
+                p,
+                cpu,
+                err
+            ),
+            Outcome::EjectFailed { cpu, err, .. } => pr_err!(
+                "{}: CPU{} removed from Linux but _EJ0 failed: {:?}: the platform still counts it\n",
+                p,
+                cpu,
+                err
+            ),
+            Outcome::EjectedEmpty(Ok(())) => {
+                pr_info!("{}: ejected (no CPU of Linux behind it)\n", p)
+            }
+            Outcome::EjectedEmpty(Err(e)) => {
+                pr_err!("{}: eject requested but _EJ0 failed: {:?}\n", p, e)
+            }
+            Outcome::EjectNoMat(f) => pr_err!(
+                "{}: eject refused: {} _MAT, cannot tell which CPU it is\n",
+                p,
+                if matches!(f, MatFailure::Missing(_)) {
+                    "no"
+                } else {
+                    "malformed"
+                }
+            ),
+            Outcome::NotOurs { .. } => pr_warn!(
+                "{}: eject refused: this CPU was not added by xen_vcpu_hotplug (boot CPU, or added by Linux's native handler): unload the module to eject it natively\n",
+                p
+            ),
+            Outcome::Unrecognized(n) => pr_info!("{}: notification {:#x} ignored\n", p, n),
         }
+        o
     }
 }
 
 impl NotifyHandler for GuestCpus {
     fn notify(this: ArcBorrow<'_, Self>, h: Handle, event: u32) -> u32 {
-        Self::event(&mut this.added.lock(), h, event)
+        Self::event(&mut this.added.lock(), h, event, false).ost()
     }
 }
 
@@ -331,35 +320,37 @@ impl Drop for XenVcpuHotplug {
         let stopped = core::mem::take(&mut self.hotplug).stop();
         let mut added = core::mem::take(&mut *self.cpus.added.lock());
         for slot in added.iter_mut() {
-            let Some(a) = *slot else { continue };
-            if !a.registered {
+            let Some(Added { handle, owned }) = *slot else {
+                continue;
+            };
+            if !owned.registered {
                 // Mapped, never registered: unmap it, or keep Linux away
                 // (its scan would map the APIC ID a second time).
-                if HotplugDisabled::new().unmap(a.cpu).is_ok() {
+                if HotplugDisabled::new().unmap(owned.cpu).is_ok() {
                     *slot = None;
-                    pr_info!("{}: CPU{} unmapped\n", a.handle.path(), a.cpu);
+                    pr_info!("{}: CPU{} unmapped\n", handle.path(), owned.cpu);
                 } else {
                     pr_err!(
                         "{}: CPU{} mapped but unregistered and cannot be unmapped: Linux's processor hotplug stays off for it\n",
-                        a.handle.path(),
-                        a.cpu
+                        handle.path(),
+                        owned.cpu
                     );
                 }
                 continue;
             }
-            match a.handle.rescan() {
+            match handle.rescan() {
                 Ok(()) => {
                     *slot = None;
                     pr_info!(
                         "{}: CPU{} handed over to Linux's ACPI processor driver\n",
-                        a.handle.path(),
-                        a.cpu
+                        handle.path(),
+                        owned.cpu
                     )
                 }
                 Err(e) => pr_err!(
                     "{}: CPU{}: native ACPI scan failed ({:?}): Linux's processor hotplug stays off for it\n",
-                    a.handle.path(),
-                    a.cpu,
+                    handle.path(),
+                    owned.cpu,
                     e
                 ),
             }
@@ -398,14 +389,9 @@ impl kernel::Module for XenVcpuHotplug {
         let mut picked = 0;
         for h in hotplug.objects() {
             let mut added = cpus.added.lock();
-            if h.sta().usable() {
-                if let Ok(e) = local_apic(h) {
-                    if cpu::by_apic_id(e.apic_id).is_none()
-                        && GuestCpus::hot_add(&mut added, h, &e) == ost::SUCCESS
-                    {
-                        picked += 1;
-                    }
-                }
+            let o = GuestCpus::event(&mut added, h, NOTIFY_DEVICE_CHECK, true);
+            if matches!(o, Outcome::Added { .. }) {
+                picked += 1;
             }
         }
         pr_info!(

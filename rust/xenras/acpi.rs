@@ -19,6 +19,7 @@ use kernel::sync::{Arc, ArcBorrow};
 use kernel::types::Opaque;
 
 use crate::xen_ras_core::hotplug::{self, ost, Sta};
+use crate::xen_ras_core::mat::{self, LocalApic, MatFailure};
 
 // The core crate's notification and `_OST` numbers are ACPICA's.
 const _: () = {
@@ -35,11 +36,24 @@ const _: () = {
     assert!(ost::DRIVER_LOAD_FAILURE == bindings::ACPI_OST_SC_DRIVER_LOAD_FAILURE);
     assert!(ost::INSERT_NOT_SUPPORTED == bindings::ACPI_OST_SC_INSERT_NOT_SUPPORTED);
 };
+// The core crate's MADT numbers (`_MAT` entries) are ACPICA's.
+const _: () = {
+    assert!(mat::MADT_LOCAL_APIC == bindings::XENRAS_ACPI_MADT_TYPE_LOCAL_APIC);
+    assert!(mat::MADT_LOCAL_X2APIC == bindings::XENRAS_ACPI_MADT_TYPE_LOCAL_X2APIC);
+    assert!(mat::MADT_ENABLED == bindings::XENRAS_ACPI_MADT_ENABLED);
+    assert!(mat::MADT_ONLINE_CAPABLE == bindings::XENRAS_ACPI_MADT_ONLINE_CAPABLE);
+};
 
 /// `ACPI_ROOT_OBJECT` (`ACPI_TO_POINTER(ACPI_MAX_PTR)`).
 const ROOT: bindings::acpi_handle = usize::MAX as bindings::acpi_handle;
 /// `ACPI_ALLOCATE_BUFFER`.
-const ALLOCATE_BUFFER: u64 = u64::MAX;
+const ALLOCATE_BUFFER: bindings::acpi_size = bindings::acpi_size::MAX;
+// Both are all ones in the headers (bindgen cannot carry the value itself).
+const _: () = {
+    assert!(bindings::XENRAS_ACPI_MAX_PTR_IS_ALL_ONES == 1);
+    assert!(bindings::XENRAS_ACPI_ALLOCATE_BUFFER_IS_ALL_ONES == 1);
+    assert!(core::mem::size_of::<bindings::acpi_size>() == core::mem::size_of::<usize>());
+};
 /// `AE_OK`.
 const AE_OK: bindings::acpi_status = bindings::XENRAS_AE_OK;
 
@@ -207,6 +221,14 @@ impl Handle {
             v.extend_from_slice(bytes, GFP_KERNEL)?;
             Ok(v)
         })
+    }
+
+    /// A processor object's `_MAT` entry: `_MAT` evaluated to a buffer and
+    /// read by the core crate's `mat::read` (the project's one `_MAT`
+    /// reader). `Missing` carries the evaluation's error (`ENOENT`: no
+    /// `_MAT`; `EINVAL`: not a buffer).
+    pub fn mat(&self) -> core::result::Result<LocalApic, MatFailure<Error>> {
+        mat::read(self.evaluate_buffer(kernel::c_str!("_MAT")))
     }
 
     /// The processor ID of a `Processor` object (ACPI 1.0 style).

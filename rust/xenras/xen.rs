@@ -174,6 +174,8 @@ assert_offset!(
 const _: () = {
     use crate::xen_ras_core::{drain, mcinfo};
     assert!(drain::XEN_MC_ACK == bindings::XEN_MC_ACK);
+    assert!(drain::XEN_MC_URGENT == bindings::XEN_MC_URGENT);
+    assert!(drain::XEN_MC_NONURGENT == bindings::XEN_MC_NONURGENT);
     assert!(drain::XEN_MC_FETCHFAILED == bindings::XEN_MC_FETCHFAILED);
     assert!(drain::XEN_MC_NODATA == bindings::XEN_MC_NODATA);
     assert!(mcinfo::MCINFO_MAXSIZE == bindings::MCINFO_MAXSIZE as usize);
@@ -187,6 +189,19 @@ const _: () = {
     assert!(mcinfo::REC_ACTION_RECOVERED as u32 == bindings::REC_ACTION_RECOVERED);
     assert!(mcinfo::REC_ACTION_NONE as u32 == bindings::REC_ACTION_NONE);
     assert!(mcinfo::REC_ACTION_NEED_RESET as u32 == bindings::REC_ACTION_NEED_RESET);
+};
+// The record's hand-written x86 constants, against the kernel's.
+const _: () = {
+    use crate::xen_ras_core::mce;
+    assert!(mce::MSR_IA32_MCG_EIP == bindings::XENRAS_MSR_IA32_MCG_EIP as u64);
+    assert!(mce::MSR_PPIN == bindings::XENRAS_MSR_PPIN as u64);
+    assert!(mce::MCG_STATUS_EIPV == bindings::XENRAS_MCG_STATUS_EIPV);
+    assert!(mce::X86_VENDOR_INTEL as u32 == bindings::XENRAS_X86_VENDOR_INTEL);
+    assert!(mce::X86_VENDOR_AMD as u32 == bindings::XENRAS_X86_VENDOR_AMD);
+    assert!(mce::X86_VENDOR_CENTAUR as u32 == bindings::XENRAS_X86_VENDOR_CENTAUR);
+    assert!(mce::X86_VENDOR_HYGON as u32 == bindings::XENRAS_X86_VENDOR_HYGON);
+    assert!(mce::X86_VENDOR_ZHAOXIN as u32 == bindings::XENRAS_X86_VENDOR_ZHAOXIN);
+    assert!(mce::X86_VENDOR_UNKNOWN as u32 == bindings::XENRAS_X86_VENDOR_UNKNOWN);
 };
 // The kernel's `struct mce` as the core crate serialises it.
 const _: () = assert!(size_of::<bindings::mce>() == MCE_RECORD_LEN);

@@ -39,11 +39,16 @@ impl Class {
     /// The `XEN_MC_*` fetch flag.
     pub fn flag(self) -> u32 {
         match self {
-            Class::NonUrgent => 0x1,
-            Class::Urgent => 0x2,
+            Class::NonUrgent => XEN_MC_NONURGENT,
+            Class::Urgent => XEN_MC_URGENT,
         }
     }
 }
+
+/// `XEN_MC_NONURGENT` (fetch flag).
+pub const XEN_MC_NONURGENT: u32 = 0x1;
+/// `XEN_MC_URGENT` (fetch flag).
+pub const XEN_MC_URGENT: u32 = 0x2;
 
 /// `XEN_MC_ACK`.
 pub const XEN_MC_ACK: u32 = 0x4;

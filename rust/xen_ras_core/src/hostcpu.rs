@@ -7,16 +7,7 @@
 //! [`Outcome`] and reports [`Outcome::ost`].
 
 use super::hotplug::{decide, ost, Action, Flavor, Sta, NOTIFY_EJECT_REQUEST};
-use super::mat::{LocalApic, MatError};
-
-/// Why the processor's `_MAT` could not be used.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum MatFailure {
-    /// No `_MAT` method, or it did not return a buffer.
-    Missing,
-    /// The buffer was refused by `mat::parse`.
-    Malformed(MatError),
-}
+use super::mat::{LocalApic, MatFailure};
 
 /// Where the proximity domain came from.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -52,8 +43,8 @@ pub trait HostCpuOps {
     type Err: Copy + core::fmt::Debug + PartialEq;
     /// `_STA`; none means present and enabled.
     fn sta(&mut self) -> Sta;
-    /// `_MAT`, parsed.
-    fn mat(&mut self) -> Result<LocalApic, MatFailure>;
+    /// `_MAT`, read with `mat::read`.
+    fn mat(&mut self) -> Result<LocalApic, MatFailure<Self::Err>>;
     /// The ACPI processor ID: `Processor` statement ID, `_UID`, else the
     /// `_MAT` entry's.
     fn acpi_id(&mut self, entry: &LocalApic) -> u32;
@@ -86,7 +77,7 @@ pub enum Outcome<E> {
     /// `_STA` says not present and enabled: nothing to do.
     NotPresent,
     /// `_MAT` missing or malformed: nothing done.
-    NoMat(MatFailure),
+    NoMat(MatFailure<E>),
     /// Xen refused the hot-add: nothing half-done on our side.
     HotaddFailed {
         apic_id: u32,
@@ -166,11 +157,12 @@ pub fn host_event<O: HostCpuOps>(ops: &mut O, notify: u32, auto_online: bool) ->
 mod tests {
     use super::*;
     use crate::hotplug::{NOTIFY_BUS_CHECK, NOTIFY_DEVICE_CHECK};
+    use crate::mat::{Head, MatError};
 
     /// A scripted processor object and Xen.
     struct Fake {
         sta: u32,
-        mat: Result<LocalApic, MatFailure>,
+        mat: Result<LocalApic, MatFailure<i32>>,
         pxm_chain: [Option<u32>; 3],
         xen: [(u32, u32); 4],
         xen_len: usize,
@@ -213,7 +205,7 @@ mod tests {
         fn sta(&mut self) -> Sta {
             Sta(self.sta)
         }
-        fn mat(&mut self) -> Result<LocalApic, MatFailure> {
+        fn mat(&mut self) -> Result<LocalApic, MatFailure<i32>> {
             self.call("mat");
             self.mat
         }
@@ -301,17 +293,26 @@ mod tests {
     fn every_failure_and_its_ost() {
         // _MAT missing / malformed / disabled: nothing asked of Xen.
         for (m, code) in [
-            (MatFailure::Missing, ost::FAILURE),
+            (MatFailure::Missing(-2), ost::FAILURE),
             (
-                MatFailure::Malformed(MatError::Short { len: 3 }),
+                MatFailure::Malformed {
+                    err: MatError::Short { len: 3 },
+                    head: Head::of(&[0, 8, 2]),
+                },
                 ost::FAILURE,
             ),
             (
-                MatFailure::Malformed(MatError::WrongType { kind: 1 }),
+                MatFailure::Malformed {
+                    err: MatError::WrongType { kind: 1 },
+                    head: Head::of(&[1, 12, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0]),
+                },
                 ost::FAILURE,
             ),
             (
-                MatFailure::Malformed(MatError::Disabled { apic_id: 2 }),
+                MatFailure::Malformed {
+                    err: MatError::Disabled { apic_id: 2 },
+                    head: Head::of(&[0, 8, 2, 2, 0, 0, 0, 0]),
+                },
                 ost::FAILURE,
             ),
         ] {

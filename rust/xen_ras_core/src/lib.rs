@@ -12,8 +12,9 @@
 //! - [`ring`]: the bounded record ring behind `/dev/mcelog`.
 //! - [`dev`]: the open rules of `/dev/mcelog`.
 //! - [`drain`]: Xen's telemetry queues to dom0's consumers, never holding Xen's pool.
-//! - [`mat`]: ACPI `_MAT` (MADT local APIC / x2APIC entry) parsing.
+//! - [`mat`]: ACPI `_MAT` (MADT local APIC / x2APIC entry): the one reader.
 //! - [`hotplug`]: ACPI processor notification decisions and `_OST` codes.
+//! - [`guestcpu`]: HVM guest vCPU hot-add / hot-remove, notify to `_OST`.
 //! - [`hostcpu`], [`hostmem`]: dom0 CPU / memory hot-add, notify to `_OST`
 //!   (`hostmem` is host-tested; its module, `xen_acpi_memory`, is not in
 //!   this tree yet).
@@ -27,6 +28,7 @@ pub mod crs;
 pub mod dev;
 pub mod drain;
 pub mod e820;
+pub mod guestcpu;
 pub mod hostcpu;
 pub mod hostmem;
 pub mod hotplug;

@@ -51,6 +51,78 @@ pub enum MatError {
     Disabled { apic_id: u32 },
 }
 
+/// How many bytes of a refused buffer [`Head`] keeps (a valid entry has at
+/// most 16).
+pub const HEAD_LEN: usize = 24;
+
+/// The first bytes of a refused `_MAT` buffer, for the log line: its
+/// `Debug` prints them as a slice does (`[0, 8, 66]`), with `..` if the
+/// buffer was longer.
+#[derive(Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    bytes: [u8; HEAD_LEN],
+    len: usize,
+    total: usize,
+}
+
+impl Head {
+    /// The first [`HEAD_LEN`] bytes of `b`.
+    pub fn of(b: &[u8]) -> Self {
+        let len = b.len().min(HEAD_LEN);
+        let mut bytes = [0; HEAD_LEN];
+        bytes[..len].copy_from_slice(&b[..len]);
+        Head {
+            bytes,
+            len,
+            total: b.len(),
+        }
+    }
+
+    /// The bytes kept.
+    pub fn bytes(&self) -> &[u8] {
+        &self.bytes[..self.len]
+    }
+
+    /// The length of the whole buffer.
+    pub fn total(&self) -> usize {
+        self.total
+    }
+}
+
+impl core::fmt::Debug for Head {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        let mut l = f.debug_list();
+        l.entries(self.bytes());
+        if self.total > self.len {
+            l.entry(&format_args!(".."));
+        }
+        l.finish()
+    }
+}
+
+/// Why a processor's `_MAT` could not be used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum MatFailure<E> {
+    /// No `_MAT` method, or its evaluation failed or gave no buffer: the
+    /// evaluation's error.
+    Missing(E),
+    /// The buffer was refused by [`parse`]; `head` is what it held.
+    Malformed { err: MatError, head: Head },
+}
+
+/// The one `_MAT` reader of the project: `eval` is the result of
+/// evaluating the processor object's `_MAT` to a buffer (the kernel side
+/// evaluates, `rust/xenras/acpi.rs`'s `Handle::mat`), parsed with [`parse`].
+pub fn read<E, B: core::ops::Deref<Target = [u8]>>(
+    eval: Result<B, E>,
+) -> Result<LocalApic, MatFailure<E>> {
+    let buf = eval.map_err(MatFailure::Missing)?;
+    parse(&buf).map_err(|err| MatFailure::Malformed {
+        err,
+        head: Head::of(&buf),
+    })
+}
+
 /// Parses a `_MAT` buffer; `Disabled` when the enabled flag is clear.
 pub fn parse(b: &[u8]) -> Result<LocalApic, MatError> {
     let (Some(kind), Some(len)) = (u8_at(b, 0), u8_at(b, 1)) else {
@@ -148,5 +220,28 @@ mod tests {
         for (buf, want) in cases {
             assert_eq!(parse(buf), *want, "{buf:?}");
         }
+    }
+
+    #[test]
+    fn read_keeps_the_error_and_the_bytes() {
+        let ok: Result<&[u8], i32> = Ok(&[0, 8, 3, 6, 1, 0, 0, 0]);
+        assert_eq!(read(ok).map(|e| e.apic_id), Ok(6));
+        assert_eq!(read::<i32, &[u8]>(Err(-2)), Err(MatFailure::Missing(-2)));
+        let short: Result<&[u8], i32> = Ok(&[0, 8, 66]);
+        match read(short) {
+            Err(MatFailure::Malformed { err, head }) => {
+                assert_eq!(err, MatError::Short { len: 3 });
+                assert_eq!(head.bytes(), &[0, 8, 66]);
+                // As the module's log line prints it.
+                assert_eq!(format!("{head:?}"), "[0, 8, 66]");
+            }
+            r => panic!("{r:?}"),
+        }
+        let long = [1u8; 40];
+        let head = Head::of(&long);
+        assert_eq!(head.bytes().len(), HEAD_LEN);
+        assert_eq!(head.total(), 40);
+        assert!(format!("{head:?}").ends_with(", 1, ..]"));
+        assert_eq!(format!("{:?}", Head::of(&[])), "[]");
     }
 }

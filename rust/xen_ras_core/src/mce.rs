@@ -31,10 +31,11 @@ pub const MCE_HANDLED_MCELOG: u64 = 1 << 5;
 /// `extcpu` (and `cpu`) of a record whose APIC ID no CPU of Xen's claims.
 pub const CPU_UNKNOWN: u32 = u32::MAX;
 
-/// `MSR_IA32_MCG_RIP`, reported by Xen in `MC_TYPE_EXTENDED`.
-pub const MSR_IA32_MCG_RIP: u64 = 0x190;
-/// `MSR_IA32_MCG_EIP` (older name, same meaning for the record).
-pub const MSR_IA32_MCG_EIP: u64 = 0x188;
+/// `MSR_IA32_MCG_EIP` (the SDM's `IA32_MCG_RIP` in 64-bit mode): the
+/// instruction pointer at the error, reported by Xen in `MC_TYPE_EXTENDED`
+/// when `MCG_CAP.MCG_EXT_P` is set. Its neighbours are other registers
+/// (`0x188` RFLAGS, `0x190` R8), not the IP.
+pub const MSR_IA32_MCG_EIP: u64 = 0x189;
 /// `MSR_PPIN`.
 pub const MSR_PPIN: u64 = 0x4f;
 /// `MCG_STATUS_EIPV`: the reported IP is valid.
@@ -277,7 +278,7 @@ pub enum Event {
 ///
 /// `cpu` resolves an APIC ID (the kernel side refreshes its table on a miss);
 /// `wall` is the wall-clock time in seconds for `struct mce.time`. MSRs from
-/// `MC_TYPE_EXTENDED` that the record has a field for (`MCG_RIP`/`MCG_EIP`,
+/// `MC_TYPE_EXTENDED` that the record has a field for (`MCG_EIP`,
 /// `PPIN`) are folded into the bank records of the same `mc_info`, whichever
 /// order Xen put them in. Returns the walk's error, if any, after emitting
 /// every event of the valid prefix.
@@ -297,7 +298,7 @@ pub fn convert(
             Entry::Extended(x) => {
                 for (reg, value) in x.msrs() {
                     match reg {
-                        MSR_IA32_MCG_RIP | MSR_IA32_MCG_EIP => ip = Some(value),
+                        MSR_IA32_MCG_EIP => ip = Some(value),
                         MSR_PPIN => ppin = value,
                         _ => {}
                     }
@@ -332,7 +333,7 @@ pub fn convert(
             Entry::Unknown { kind, .. } => sink(Event::UnknownEntry { kind }),
             Entry::Extended(x) => {
                 for (reg, value) in x.msrs() {
-                    if !matches!(reg, MSR_IA32_MCG_RIP | MSR_IA32_MCG_EIP | MSR_PPIN) {
+                    if !matches!(reg, MSR_IA32_MCG_EIP | MSR_PPIN) {
                         sink(Event::ExtendedMsr { reg, value });
                     }
                 }
@@ -504,7 +505,7 @@ mod tests {
         let mut b = Builder::default();
         b.global(3, 9, 0, MCG_STATUS_EIPV | 1)
             .extended(&[
-                (MSR_IA32_MCG_RIP, 0xffff_8000_0000_1234),
+                (MSR_IA32_MCG_EIP, 0xffff_8000_0000_1234),
                 (MSR_PPIN, 0xabcd),
                 (0x17a, 5),
             ])
@@ -556,6 +557,51 @@ mod tests {
             })
         );
         assert_eq!(out.len(), 5);
+    }
+
+    #[test]
+    fn only_mcg_eip_is_the_ip() {
+        // Xen reports MCG_EAX..MCG_MISC and MCG_R8..R15 together: RFLAGS
+        // (0x188) and R8 (0x190) sit next to EIP (0x189) and are not the IP.
+        let mut b = Builder::default();
+        b.global(0, 0, 0, MCG_STATUS_EIPV)
+            .extended(&[(0x188, 0x246), (0x190, 0x8888)])
+            .bank(1, 0x9000_0000_0000_0000, 0, 0, 0);
+        let mi = McInfo::new(&b.buf).unwrap();
+        let mut out = Vec::new();
+        convert(&mi, 0, |_| None, |e| out.push(e)).unwrap();
+        let ip = out.iter().find_map(|e| match e {
+            Event::Record(m) => Some(m.ip),
+            _ => None,
+        });
+        assert_eq!(ip, Some(0));
+        let msrs: Vec<u64> = out
+            .iter()
+            .filter_map(|e| match e {
+                Event::ExtendedMsr { reg, .. } => Some(*reg),
+                _ => None,
+            })
+            .collect();
+        assert_eq!(msrs, [0x188, 0x190]);
+        // With EIP among them, it is.
+        let mut b = Builder::default();
+        b.global(0, 0, 0, MCG_STATUS_EIPV)
+            .extended(&[(0x188, 0x246), (MSR_IA32_MCG_EIP, 0x1234), (0x190, 1)])
+            .bank(1, 0x9000_0000_0000_0000, 0, 0, 0);
+        let mi = McInfo::new(&b.buf).unwrap();
+        let mut ip = None;
+        convert(
+            &mi,
+            0,
+            |_| None,
+            |e| {
+                if let Event::Record(m) = e {
+                    ip = Some(m.ip);
+                }
+            },
+        )
+        .unwrap();
+        assert_eq!(ip, Some(0x1234));
     }
 
     #[test]

@@ -131,10 +131,23 @@ proptest! {
 
     #[test]
     fn mat_parse_never_panics_and_is_consistent(buf in prop::collection::vec(any::<u8>(), 0..40)) {
-        if let Ok(e) = mat::parse(&buf) {
+        let parsed = mat::parse(&buf);
+        if let Ok(e) = parsed {
             prop_assert!(e.enabled());
             let need = if e.kind == 0 { 8 } else { 16 };
             prop_assert!(buf.len() >= need);
+        }
+        // The one reader gives the parser's answer, and a refused buffer's
+        // head holds its first bytes.
+        match mat::read::<(), &[u8]>(Ok(&buf)) {
+            Ok(e) => prop_assert_eq!(Ok(e), parsed),
+            Err(mat::MatFailure::Malformed { err, head }) => {
+                prop_assert_eq!(Err(err), parsed);
+                let n = buf.len().min(mat::HEAD_LEN);
+                prop_assert_eq!(head.bytes(), &buf[..n]);
+                prop_assert_eq!(head.total(), buf.len());
+            }
+            Err(mat::MatFailure::Missing(())) => prop_assert!(false, "no evaluation error given"),
         }
     }
 
