@@ -28,5 +28,5 @@ while [ $i -lt $STEPS ]; do
 done
 deadline 0
 guest_finish $GUEST_PLAN
-metric xen_hvm_boot_s=${BOOT_S%.*}
+[ -n "$BOOT_S" ] && metric xen_hvm_boot_s=${BOOT_S%.*}
 [ -z "$FAILED" ]
