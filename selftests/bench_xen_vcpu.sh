@@ -15,11 +15,7 @@ echo "BENCH xen_hvm_boot create_s=$CREATE_S boot_s=$BOOT_S clock_ms=$CLOCK_MS"
 i=0
 while [ $i -lt 6 ]; do
 	i=$((i + 1))
-	if do_step $i; then
-		echo "BENCH xen_vcpu driver=$drv cpu=$cpu vcpuset_ms=$VCPUSET_MS present_ms=$PRESENT_MS ms=$ONLINE_MS seen_ms=$SEEN_MS result=ok"
-	else
-		echo "BENCH xen_vcpu driver=${drv:-?} cpu=${cpu:-?} result=fail"
-	fi
+	do_step $i || echo "BENCH xen_vcpu driver=${drv:-unknown} cpu=${cpu:-unknown} result=fail"
 done
 guest_finish 6
 [ -z "$FAILED" ]

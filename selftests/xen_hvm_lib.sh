@@ -118,7 +118,8 @@ guest_create() {
 # do_step N: waits for the guest's N-th GUEST-STEP and performs it:
 # "add K driver=D": xl vcpu-set K, then waits for the guest's line for CPU
 # K-1 and sets VCPUSET_MS, ONLINE_MS, PRESENT_MS, SEEN_MS (from just
-# before xl vcpu-set, on dom0's realtime clock); "remove K ...": xl
+# before xl vcpu-set, on dom0's realtime clock; also printed as a BENCH
+# line, which the harness keeps in build/results/TAG.bench); "remove K ...": xl
 # vcpu-set K and records what Xen, xenstore and the device model show.
 # One case; sets STEP (the step line).
 do_step() {
@@ -161,6 +162,7 @@ do_step() {
 		case $l in
 		*result=ok*)
 			ok "xl vcpu-set $k ($drv): returned in $VCPUSET_MS ms; CPU$cpu present in the guest after $PRESENT_MS ms, online and running a task after $ONLINE_MS ms (dom0 read it after $SEEN_MS ms)"
+			echo "BENCH xen_vcpu driver=$drv cpu=$cpu vcpuset_ms=$VCPUSET_MS present_ms=$PRESENT_MS ms=$ONLINE_MS seen_ms=$SEEN_MS result=ok"
 			return 0
 			;;
 		esac
