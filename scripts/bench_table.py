@@ -40,7 +40,15 @@ def xen_vcpu_table():
             print("  " + " ".join(f"{k}={v}" for k, v in r.items()))
 
 
-if sys.argv[1:] == ["xen_vcpu"]:
+if sys.argv[1:2] == ["xen_vcpu"]:
+    # bench_table.py xen_vcpu [TAG...]: the runs' build/results/TAG.bench
+    # (default bench-xen_vcpu; xen_hvm: the check run's own figures).
+    rows = []
+    for tag in sys.argv[2:] or ["bench-xen_vcpu"]:
+        p = os.path.join(BUILD, "results", f"{tag}.bench")
+        for line in open(p) if os.path.exists(p) else []:
+            kind, *kv = line.split()
+            rows.append((kind, dict(x.split("=", 1) for x in kv)))
     xen_vcpu_table()
     sys.exit(0)
 print("MCE storms of corrected errors, read continuously the way mcelog does. Sources: qemu-mce")
