@@ -44,7 +44,7 @@ EOF
 }
 
 # The guest's serial log without carriage returns.
-glog() { tr -d '\r' <$GLOG 2>/dev/null; }
+glog() { [ -e $GLOG ] && tr -d '\r' <$GLOG; }
 # gwait SECONDS REGEX: wait for a guest line; prints the first match.
 gwait() {
 	_t=$(($1 * 5))
