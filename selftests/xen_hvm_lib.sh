@@ -39,17 +39,21 @@ vga = "none"
 vkb_device = 0
 on_poweroff = "destroy"
 on_reboot = "destroy"
-on_crash = "preserve"
+on_crash = "destroy"
 EOF
 }
 
 # The guest's serial log without carriage returns.
 glog() { [ -e $GLOG ] && tr -d '\r' <$GLOG; }
+# The guest domain is gone (powered off, crashed: on_crash destroys it).
+guest_gone() { ! xl domid $GUEST >/dev/null 2>&1; }
 # gwait SECONDS REGEX: wait for a guest line; prints the first match.
+# Gives up early once the domain is gone (checked every 5 s).
 gwait() {
 	_t=$(($1 * 5))
 	while [ $_t -gt 0 ]; do
 		_l=$(glog | grep -m1 -E "$2") && { echo "$_l"; return 0; }
+		[ $((_t % 25)) = 0 ] && guest_gone && ! glog | grep -q -E "$2" && return 1
 		sleep 0.2
 		_t=$((_t - 1))
 	done
@@ -62,6 +66,7 @@ gstep() {
 		_l=$(glog | grep '^GUEST-STEP' | sed -n "$1p")
 		[ -n "$_l" ] && { echo "$_l"; return 0; }
 		glog | grep -q '^GUEST-END' && return 1
+		[ $((_t % 25)) = 0 ] && guest_gone && return 1
 		sleep 0.2
 		_t=$((_t - 1))
 	done
@@ -80,6 +85,8 @@ toolstack_diag() {
 	for f in /tmp/xenstored.out /tmp/xen-init-dom0.out /tmp/xenconsoled.out /tmp/xl-create.out /var/log/xen/*; do
 		[ -s "$f" ] && diag "== $f" && diag "$(tail -40 "$f")"
 	done
+	diag "== xl list"
+	diag "$(xl list 2>&1)"
 	diag "== xl dmesg (tail)"
 	diag "$(xl dmesg 2>&1 | tail -40)"
 }
@@ -179,7 +186,7 @@ do_step() {
 # copies its serial log into dom0's console (the harness scans it too).
 # 2 + PLAN cases.
 guest_finish() {
-	if gwait 600 '^GUEST-DMESG-END' >/dev/null && wait_for 60 sh -c "! xl domid $GUEST >/dev/null 2>&1"; then
+	if gwait 600 '^GUEST-DMESG-END' >/dev/null && wait_for 60 guest_gone; then
 		ok "guest finished ($(glog | grep -m1 '^GUEST-END')) and powered off (domain gone)"
 	else
 		fail "guest finished and powered off within 600 s"
