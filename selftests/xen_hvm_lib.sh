@@ -119,6 +119,8 @@ guest_create() {
 		xl debug-keys q 2>/dev/null
 		sleep 2
 		diag "$(xl dmesg 2>&1 | tail -60)"
+		# The steps that follow then fail at once.
+		xl destroy $GUEST 2>/dev/null
 	fi
 }
 
