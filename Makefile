@@ -90,8 +90,11 @@ check-hvm-badfw: initramfs
 # toolstack in its initramfs, and an HVM guest (the main kernel with
 # xen_vcpu_hotplug) that `xl create` boots and `xl vcpu-set` hot-plugs.
 # One guest, a fixed 31 cases (selftests/xen_hvm_vcpu.sh).
+# XEN_HVM_KDIR: dom0's kernel tree (default: the debian variant, built here).
+XEN_HVM_KDIR ?= $(BUILD)/debian/linux-source-6.12
+export XENRAS_XEN_HVM_KDIR := $(XEN_HVM_KDIR)
 xen-hvm-initramfs: xen initramfs
-	@bash scripts/build-kernel.sh debian
+	@[ "$(XEN_HVM_KDIR)" != "$(BUILD)/debian/linux-source-6.12" ] || bash scripts/build-kernel.sh debian
 	@XENRAS_XEN_HVM=1 XENRAS_INITRD=$(BUILD)/initramfs-xen-hvm.cpio.gz bash scripts/build-initramfs.sh
 
 check-xen-hvm: xen-hvm-initramfs
