@@ -68,6 +68,10 @@ if [ "${XENRAS_XEN_HVM:-0}" = 1 ]; then
 	cp $X/boot/hvmloader "$root$X/boot/"
 	cp /usr/share/seabios/bios-256k.bin "$root/usr/share/seabios/"
 	cp /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin "$root/usr/share/qemu/"
+	# libxl passes "-vnc none", for which QEMU still loads its default keymap.
+	mkdir -p "$root/usr/share/qemu/keymaps" "$root/etc/xen"
+	cp /usr/share/qemu/keymaps/en-us "$root/usr/share/qemu/keymaps/"
+	: >"$root/etc/xen/xl.conf"
 	# The guest: the project's main kernel (XEN_PVHVM, ACPI CPU hotplug)
 	# and a busybox initramfs with xen_vcpu_hotplug built for it.
 	gkdir=${XENRAS_GUEST_KDIR:-$XENRAS_BUILD/linux-source-6.12}

@@ -52,7 +52,7 @@ guest_gone() { ! xl domid $GUEST >/dev/null 2>&1; }
 gwait() {
 	_t=$(($1 * 5))
 	while [ $_t -gt 0 ]; do
-		_l=$(glog | grep -m1 -E "$2") && { echo "$_l"; return 0; }
+		_l=$(glog | grep -m 1 -E "$2") && { echo "$_l"; return 0; }
 		[ $((_t % 25)) = 0 ] && guest_gone && ! glog | grep -q -E "$2" && return 1
 		sleep 0.2
 		_t=$((_t - 1))
@@ -189,7 +189,7 @@ do_step() {
 # 2 + PLAN cases.
 guest_finish() {
 	if gwait 600 '^GUEST-DMESG-END' >/dev/null && wait_for 60 guest_gone; then
-		ok "guest finished ($(glog | grep -m1 '^GUEST-END')) and powered off (domain gone)"
+		ok "guest finished ($(glog | grep -m 1 '^GUEST-END')) and powered off (domain gone)"
 	else
 		fail "guest finished and powered off within 600 s"
 		xl destroy $GUEST 2>/dev/null
