@@ -285,9 +285,15 @@ def qemu_cmd(role, mode, qmp, suite=None):
         # (issue 16): with SMAP dom0 crashes early, as with Skylake models;
         # with MONITOR/MWAIT and C-states Xen takes a general protection
         # fault in mwait_idle_with_hints on CPU 1 (hence -monitor and
-        # cpuidle=0).
+        # cpuidle=0). -nrip-save: QEMU 7.2's TCG SVM advertises Next-RIP
+        # saving but leaves next_rip unset on some intercepts: measured,
+        # the guest kernel's first RDTSCP (Xen intercepts it: emulated TSC)
+        # made Xen log "Insn mismatch: Expected opcode 0xf0031, modrm 0,
+        # got nrip_len 0, emul_len 3" / "SVM Insn len emulation failed" and
+        # the guest died (shutdown reason 1). Without NRIPS Xen decodes the
+        # instruction's length itself (svm_get_insn_len()).
         return common + [
-            "-machine", "pc", "-cpu", "EPYC,+svm,+npt,-smap,-monitor",
+            "-machine", "pc", "-cpu", "EPYC,+svm,+npt,-nrip-save,-smap,-monitor",
             "-smp", smp(role, suite, 2), "-m", "2048",
             "-kernel", XEN,
             "-append", "console=com1 com1=115200 dom0_mem=1024M,max:1024M loglvl=all "

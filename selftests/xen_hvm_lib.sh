@@ -31,7 +31,7 @@ vcpus = 1
 maxvcpus = $2
 kernel = "/guest/bzImage"
 ramdisk = "/guest/initrd.gz"
-cmdline = "console=ttyS0 quiet log_buf_len=1M xenras.guest=$1"
+cmdline = "console=ttyS0 log_buf_len=1M xenras.guest=$1"
 serial = "file:$GLOG"
 vnc = 0
 sdl = 0
