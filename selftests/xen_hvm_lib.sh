@@ -148,7 +148,8 @@ do_step() {
 	set -- $(echo "$STEP" | sed 's/^GUEST-STEP //')
 	op=$1 k=$2 drv=${3#driver=}
 	t0=$(now)
-	xl vcpu-set $GUEST "$k" >/tmp/vcpu-set.out 2>&1
+	# --ignore-host: more vCPUs than the 2 physical CPUs is the point here.
+	xl vcpu-set --ignore-host $GUEST "$k" >/tmp/vcpu-set.out 2>&1
 	rc=$?
 	t1=$(now)
 	VCPUSET_MS=$(ms "$t0" "$t1")
@@ -175,12 +176,15 @@ do_step() {
 	if l=$(gwait 900 "^GUEST-ONLINE cpu=$cpu "); then
 		t2=$(now)
 		SEEN_MS=$(ms "$t0" "$t2")
-		PRESENT_MS=$(ms "$t0" "$(echo "$l" | sed 's/.*present_rt=\([0-9.]*\).*/\1/')")
-		ONLINE_MS=$(ms "$t0" "$(echo "$l" | sed 's/.*online_rt=\([0-9.]*\).*/\1/')")
+		# The guest's realtime is not dom0's (measured: seconds apart), so
+		# the end-to-end figure is when dom0 read the guest's line (an upper
+		# bound: console ring, xenconsoled, 0.2 s polling); the guest's own
+		# clock gives present -> online.
+		P2O_MS=$(ms "$(echo "$l" | sed 's/.*present_rt=\([0-9.]*\).*/\1/')" "$(echo "$l" | sed 's/.*online_rt=\([0-9.]*\).*/\1/')")
 		case $l in
 		*result=ok*)
-			ok "xl vcpu-set $k ($drv): returned in $VCPUSET_MS ms; CPU$cpu present in the guest after $PRESENT_MS ms, online and running a task after $ONLINE_MS ms (dom0 read it after $SEEN_MS ms)"
-			echo "BENCH xen_vcpu driver=$drv cpu=$cpu vcpuset_ms=$VCPUSET_MS present_ms=$PRESENT_MS ms=$ONLINE_MS seen_ms=$SEEN_MS result=ok"
+			ok "xl vcpu-set $k ($drv): returned in $VCPUSET_MS ms; CPU$cpu online and running a task in the guest, dom0 read that $SEEN_MS ms after the request (guest clock: present -> online $P2O_MS ms)"
+			echo "BENCH xen_vcpu driver=$drv cpu=$cpu vcpuset_ms=$VCPUSET_MS seen_ms=$SEEN_MS present_to_online_ms=$P2O_MS result=ok"
 			return 0
 			;;
 		esac
