@@ -1,7 +1,7 @@
 #!/bin/sh
 # Sourced by the xen_hvm machine's dom0 selftests (no roles line): Xen's
 # toolstack in the busybox dom0, one HVM guest started with `xl create`,
-# and the guest's serial log, which the device model writes to a file.
+# and the guest's console log, which xenconsoled writes to a file.
 X=/usr/lib/xen-4.17/bin
 # The guest's console is Xen's PV console (hvc0), logged by xenconsoled:
 # its emulated serial port costs a device-model round trip per byte.
@@ -51,7 +51,7 @@ on_crash = "destroy"
 EOF
 }
 
-# The guest's serial log without carriage returns.
+# The guest's console log without carriage returns.
 glog() { [ -e $GLOG ] && tr -d '\r' <$GLOG; }
 # The guest domain is gone (powered off, crashed: on_crash destroys it,
 # and libxl then ends its device model).
