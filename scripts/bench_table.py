@@ -3,6 +3,7 @@
 import glob
 import os
 import statistics
+import sys
 
 BUILD = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))), "build")
 rows = []
@@ -10,6 +11,47 @@ for p in sorted(glob.glob(os.path.join(BUILD, "results", "bench-*.bench"))):
     for line in open(p):
         kind, *kv = line.split()
         rows.append((kind, dict(x.split("=", 1) for x in kv)))
+
+
+def xen_vcpu_table():
+    """make bench-xen-vcpu: xl vcpu-set in dom0 -> vCPU online in a real Xen
+    HVM guest, xen_vcpu_hotplug against Linux's native handler."""
+    boot = [r for kind, r in rows if kind == "xen_hvm_boot"]
+    for r in boot:
+        print(f"Xen HVM guest: xl create returned in {r['create_s']} s, guest init reached {r['boot_s']} s "
+              f"after xl create; clock check (guest realtime stamp read by dom0): {r['clock_ms']} ms")
+    got = {}
+    for kind, r in rows:
+        if kind == "xen_vcpu" and r.get("result") == "ok":
+            got.setdefault(r["driver"], []).append(r)
+    print("xl vcpu-set N in dom0 -> vCPU online and running a task in the guest, as dom0 reads it from the")
+    print("guest's console (upper bound: console ring, xenconsoled, 0.2 s polling); present -> online on")
+    print("the guest's own clock (its realtime is not dom0's); median [min-max] ms over the samples")
+    print(f"{'driver':18} {'n':>2} {'xl vcpu-set returns':>24} {'online, seen by dom0':>24} {'present -> online':>24}")
+
+    def cell(v):
+        v = [float(x) for x in v]
+        return f"{statistics.median(v):.0f} [{min(v):.0f}-{max(v):.0f}]" if v else "-"
+    for d, name in (("module", "xen_vcpu_hotplug"), ("native", "native (+udev-style)")):
+        rs = got.get(d, [])
+        print(f"{name:18} {len(rs):>2} {cell([r['vcpuset_ms'] for r in rs]):>24} "
+              f"{cell([r['seen_ms'] for r in rs]):>24} {cell([r['present_to_online_ms'] for r in rs]):>24}")
+    for kind, r in rows:
+        if kind == "xen_vcpu":
+            print("  " + " ".join(f"{k}={v}" for k, v in r.items()))
+
+
+if sys.argv[1:2] == ["xen_vcpu"]:
+    # bench_table.py xen_vcpu [TAG...]: the runs' build/results/TAG.bench
+    # (default bench-xen_vcpu; xen_hvm: the check run's own figures).
+    rows = []
+    for tag in sys.argv[2:] or ["bench-xen_vcpu"]:
+        p = os.path.join(BUILD, "results", f"{tag}.bench")
+        for line in open(p) if os.path.exists(p) else []:
+            kind, *kv = line.split()
+            rows.append((kind, dict(x.split("=", 1) for x in kv)))
+    xen_vcpu_table()
+    sys.exit(0)
 print("MCE storms of corrected errors, read continuously the way mcelog does. Sources: qemu-mce")
 print("(QEMU `mce`, found by Xen's poller; 'not delivered by Xen': QEMU overwrote a bank before")
 print("the poller read it, the same for both drivers) and xen-mceinj (Xen's own injector,")

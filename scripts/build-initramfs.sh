@@ -52,5 +52,45 @@ done
 cp "$top/scripts/initramfs/init" "$root/init"
 chmod +x "$root/init" "$root"/selftests/*
 
+# The xen_hvm machine (XENRAS_XEN_HVM=1): Xen's toolstack in dom0 and an
+# HVM guest image for `xl create` (selftests/xen_hvm_lib.sh).
+if [ "${XENRAS_XEN_HVM:-0}" = 1 ]; then
+	X=/usr/lib/xen-4.17
+	for b in xenstored xenconsoled xen-init-dom0; do copy_elf $X/bin/$b; done
+	# /usr/sbin/xl is Debian's version wrapper: the 4.17 binary itself.
+	copy_elf $X/bin/xl /usr/sbin/xl
+	for b in xenstore-read xenstore-write xenstore-ls socat; do copy_elf /usr/bin/$b; done
+	# The device model libxl 4.17 runs (Debian's qemu-system-xen), the
+	# firmware libxl loads (hvmloader, SeaBIOS) and the option ROM QEMU's
+	# direct kernel boot uses.
+	copy_elf /usr/libexec/xen-qemu-system-i386
+	mkdir -p "$root$X/boot" "$root/usr/share/seabios" "$root/usr/share/qemu"
+	cp $X/boot/hvmloader "$root$X/boot/"
+	cp /usr/share/seabios/bios-256k.bin "$root/usr/share/seabios/"
+	cp /usr/share/qemu/linuxboot_dma.bin /usr/share/qemu/linuxboot.bin "$root/usr/share/qemu/"
+	# libxl passes "-vnc none", for which QEMU still loads its default keymap.
+	mkdir -p "$root/usr/share/qemu/keymaps" "$root/etc/xen"
+	cp /usr/share/qemu/keymaps/en-us "$root/usr/share/qemu/keymaps/"
+	: >"$root/etc/xen/xl.conf"
+	# The guest: the project's main kernel (XEN_PVHVM, ACPI CPU hotplug)
+	# and a busybox initramfs with xen_vcpu_hotplug built for it.
+	gkdir=${XENRAS_GUEST_KDIR:-$XENRAS_BUILD/linux-source-6.12}
+	gmoddir=${XENRAS_GUEST_MODDIR:-$top}
+	groot="${out%.cpio.gz}.guest.d"
+	rm -rf "$groot"
+	mkdir -p "$groot"/{bin,sbin,usr/bin,usr/sbin,proc,sys,dev,tmp,lib/xenras,selftests}
+	cp /bin/busybox "$groot/bin/busybox"
+	for app in $("$groot/bin/busybox" --list); do
+		[ "$app" = busybox ] || ln -sf busybox "$groot/bin/$app"
+	done
+	cp "$gmoddir/xen_vcpu_hotplug.ko" "$groot/lib/xenras/"
+	cp "$top/selftests/lib.sh" "$top/selftests/xen_hvm_guest.sh" "$root/selftests/vcpu_wait" "$groot/selftests/"
+	cp "$top/scripts/initramfs/guest-init" "$groot/init"
+	chmod +x "$groot/init" "$groot"/selftests/*
+	mkdir -p "$root/guest"
+	cp "$gkdir/arch/x86/boot/bzImage" "$root/guest/bzImage"
+	(cd "$groot" && find . | cpio -o -H newc --quiet | gzip -1) >"$root/guest/initrd.gz"
+fi
+
 (cd "$root" && find . | cpio -o -H newc --quiet | gzip -1) >"$out"
 echo "build-initramfs: $out ($(du -h "$out" | cut -f1))"

@@ -1,0 +1,119 @@
+#!/bin/sh
+# Runs inside the Xen HVM guest (scripts/initramfs/guest-init), not in
+# dom0: no roles line. Its dom0 half (selftests/xen_hvm_vcpu.sh, or
+# bench_xen_vcpu.sh for $1 = bench) reads this script's output from the
+# guest's serial log, runs `xl vcpu-set` on every "GUEST-STEP" line and
+# relays the cases below into the machine's TAP. The guest only waits for
+# what the step should bring; it never hears from dom0.
+#
+# The guest sees Xen's own ACPI tables (hvmloader's libacpi): `Processor`
+# objects PR00.. with _HID ACPI0007, _MAT from the MADT copy at MAPA, _STA
+# from its enabled flag, and PRSC, run from GPE 2, which reads QEMU's
+# 0xaf00 present bitmap and notifies PRxx with 1 (device check) or 3
+# (eject request). MADT APIC IDs are 2 * vCPU.
+. /selftests/lib.sh
+M=/lib/xenras/xen_vcpu_hotplug.ko
+step() { echo "GUEST-STEP $*"; }
+cpus_online() { cat $S/online; }
+# online CPU DRIVER [SECONDS]: wait until the CPU is online and runs a task;
+# prints the vcpu_wait line for dom0 (latency: online_rt - its request).
+online() {
+	out=$(/selftests/vcpu_wait online "$1" "${3:-600}" "$2")
+	echo "GUEST-ONLINE cpu=$1 driver=$2 $out"
+	case $out in *result=ok*) return 0 ;; esac
+	return 1
+}
+# The module's log lines since the last mark.
+mark() { dmesg | wc -l >/tmp/mark; }
+since() { dmesg | tail -n +$(($(cat /tmp/mark) + 1)); }
+
+case $1 in
+bench)
+	# Alternating: vCPUs 1, 3, 5 through xen_vcpu_hotplug, 2, 4, 6 through
+	# Linux's native handler (module unloaded), one `xl vcpu-set` each.
+	plan 6
+	for cpu in 1 2 3 4 5 6; do
+		d=native
+		[ $((cpu % 2)) = 1 ] && d=module
+		[ $d = module ] && insmod $M
+		step "add $((cpu + 1)) driver=$d"
+		check "xl vcpu-set $((cpu + 1)): CPU$cpu online and running a task ($d)" online $cpu $d
+		[ $d = module ] && rmmod xen_vcpu_hotplug
+	done
+	[ -z "$FAILED" ]
+	exit
+	;;
+esac
+
+plan 18
+is_xen_hvm() { [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ] && dmesg | grep -q 'Hypervisor detected: Xen HVM'; }
+check "running as a Xen HVM guest" is_xen_hvm
+diag "$(dmesg | grep -E 'CPU topo|ACPI: (DSDT|APIC)|smpboot: Allowing' | head -6)"
+hotpluggable() { [ "$(cat $S/possible)" = 0-6 ] && [ "$(cat $S/present)" = 0 ]; }
+check "the MADT counts the 6 absent vCPUs as hot-pluggable (possible CPUs 0-6)" hotpluggable
+mark
+loads() { insmod $M && dmesg | grep -q 'xen_vcpu_hotplug: owning ACPI processor hotplug'; }
+check "xen_vcpu_hotplug loads and owns processor hotplug" loads
+diag "$(since | grep xen_vcpu_hotplug)"
+for n in 2 3 4; do
+	cpu=$((n - 1))
+	step "add $n driver=module"
+	check "xl vcpu-set $n: CPU$cpu online and running a task (xen_vcpu_hotplug)" online $cpu module
+done
+diag "$(since | grep -E 'xen_vcpu_hotplug|ACPI|smpboot|CPU[0-9]' | tail -12)"
+# hvmloader's processor objects are \_SB_.PRxx, their APIC IDs 2 * vCPU.
+through_xen_objects() {
+	since | grep -q 'PR01: CPU1 hot-added (APIC ID 2, ACPI ID 1)' &&
+		since | grep -q 'PR02: CPU2 hot-added (APIC ID 4, ACPI ID 2)' &&
+		since | grep -q 'PR03: CPU3 hot-added (APIC ID 6, ACPI ID 3)'
+}
+check "added through Xen's processor objects: PR01-PR03, APIC IDs 2, 4, 6" through_xen_objects
+check "the guest sees 4 online CPUs" [ "$(cpus_online)" = 0-3 ]
+
+# Removal: libxl 4.17 (libxl_set_vcpuonline) sends QEMU no device_del for
+# an HVM guest; it only writes cpu/N/availability=offline to xenstore,
+# which Linux reads in PV guests only (drivers/xen/cpu_hotplug.c). So the
+# 0xaf00 bitmap keeps the vCPUs, PRSC notifies nothing, and the guest keeps
+# running them. This step records that.
+mark
+step "remove 1 driver=module"
+sleep 30
+diag "$(since | grep -E 'xen_vcpu_hotplug|ACPI|CPU[0-9]' | tail -6)"
+nothing_removed() {
+	[ "$(cpus_online)" = "$1" ] && ! since | grep -qE 'xen_vcpu_hotplug.*(eject|hot-removed)|ACPI.*(eject|Eject)' &&
+		runs_on 1 && runs_on 2 && runs_on 3
+}
+check "xl vcpu-set 1: no eject request reaches the guest in 30 s, CPUs 0-3 stay online and run tasks" nothing_removed 0-3
+
+mark
+handed() {
+	rmmod xen_vcpu_hotplug && since | grep -q 'CPU1 handed over' && since | grep -q 'CPU3 handed over' &&
+		since | grep -q 'processor hotplug restored'
+}
+check "unload hands CPUs 1-3 to Linux's ACPI processor driver" handed
+bound() { [ "$(basename "$(readlink $S/cpu1/driver)")" = processor ]; }
+check "CPU1 now bound to the native processor driver" bound
+mark
+reload() { insmod $M && since | grep -q ', 0 CPUs added at load'; }
+check "reload: nothing to pick up (every present CPU is mapped)" reload
+diag "$(since | grep 'processor objects')"
+step "add 5 driver=module"
+check "after reload, xl vcpu-set 5: CPU4 online and running a task (xen_vcpu_hotplug)" online 4 module
+only_cpu4() { since | grep -q 'PR04: CPU4 hot-added (APIC ID 8, ACPI ID 4)' && [ "$(since | grep -c 'hot-added')" = 1 ]; }
+check "only CPU4 was added (QEMU kept vCPUs 1-3 after the removal: libxl added just one)" only_cpu4
+check "final unload" rmmod xen_vcpu_hotplug
+
+# The same flow through Linux's native handler (acpi_processor.c), module
+# unloaded; the CPU is onlined the way udev's rule does it.
+mark
+for n in 6 7; do
+	cpu=$((n - 1))
+	step "add $n driver=native"
+	check "native handler, xl vcpu-set $n: CPU$cpu online and running a task" online $cpu native
+done
+diag "$(since | grep -E 'ACPI|CPU[0-9]' | tail -6)"
+mark
+step "remove 1 driver=native"
+sleep 30
+check "native handler, xl vcpu-set 1: nothing reaches the guest either, CPUs 0-6 stay online" nothing_removed 0-6
+[ -z "$FAILED" ]
