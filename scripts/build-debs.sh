@@ -1,0 +1,87 @@
+#!/usr/bin/env bash
+# `make deb`: the project as Debian packages, built with Debian's tools,
+# into build/deb/:
+#   linux-image-VER, linux-headers-VER   the debian-variant kernel
+#       (scripts/kconfig/debian.config on xen-ras.config) through the
+#       kernel's own `make bindeb-pkg` in the cached, built tree, the
+#       headers completed with what out-of-tree Rust modules need (below).
+#       Cached machine-wide: $XENRAS_CACHE/deb/kernel-debian-KEY (KEY: the
+#       kernel's key and DEB_RECIPE).
+#   xen-ras-rs-dkms_VERSION_all.deb      debian/ (dh, dh-dkms), built in a
+#       copy of the sources under build/deb/src.
+# then lintian over all of them (build/deb/lintian.txt).
+set -euo pipefail
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/scripts/env.sh"
+. "$top/scripts/cache.sh"
+
+DEB_RECIPE=1
+out="$XENRAS_BUILD/deb"
+t0=$(date +%s)
+
+bash "$top/scripts/build-kernel.sh" debian
+kkey=$(bash "$top/scripts/build-kernel.sh" --key debian)
+kdir=$(readlink -f "$XENRAS_BUILD/debian/linux-source-6.12")
+key=$(echo "deb $DEB_RECIPE kernel $kkey" | sha256sum | cut -c1-16)
+entry="$XENRAS_CACHE/deb/kernel-debian-$key"
+
+# What out-of-tree Rust modules need from the kernel's build tree and the
+# kernel's install-extmod-build (6.12) leaves out of linux-headers: the
+# metadata of the crates they link against (core, alloc,
+# compiler_builtins, kernel, bindings, uapi, build_error, ...) and the
+# `macros` proc-macro crate (a host shared library). The target spec
+# (scripts/target.json) and rustc's flags (include/generated/rustc_cfg)
+# are already in it. rust/bindgen_parameters: the kernel's own bindgen
+# options, which xen-ras-rs' Kbuild reuses for its bindings.
+rust_extra() {
+	(cd "$kdir" && ls rust/*.rmeta rust/libmacros.so rust/bindgen_parameters)
+}
+
+( cache_use "$entry" .stamp-debs "$out/.kernel-debs" build-debs
+  echo "build-debs: make bindeb-pkg in $kdir"
+  cd "$kdir"
+  # LLVM=1 etc. as in the environment too: dpkg-buildpackage runs a new make.
+  export LLVM=1
+  make $KMAKEFLAGS -j"$(nproc)" bindeb-pkg >"$entry/bindeb-pkg.log" 2>&1 ||
+	{ tail -40 "$entry/bindeb-pkg.log"; exit 1; }
+  mv "$(dirname "$kdir")"/linux-image-*.deb "$(dirname "$kdir")"/linux-headers-*.deb "$entry/"
+  rm -f "$(dirname "$kdir")"/linux-libc-dev_*.deb "$(dirname "$kdir")"/linux-upstream_*.buildinfo \
+	"$(dirname "$kdir")"/linux-upstream_*.changes
+  rm -f "$entry"/linux-image-*-dbg_*.deb
+  hdeb=$(ls "$entry"/linux-headers-*.deb)
+  kver=$(cat include/config/kernel.release)
+  echo "build-debs: adding the Rust metadata to $(basename "$hdeb")"
+  w="$entry/headers"
+  rm -rf "$w"
+  dpkg-deb -R "$hdeb" "$w"
+  dest="$w/usr/src/linux-headers-$kver"
+  [ -d "$dest" ] || { echo "build-debs: no $dest in $hdeb"; exit 1; }
+  rust_extra | tar -c -f - -T - | tar -x -f - -C "$dest"
+  rust_extra | sed 's/^/build-debs:   + /'
+  (cd "$w" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
+	xargs -0 md5sum >DEBIAN/md5sums)
+  SOURCE_DATE_EPOCH=$(stat -c %Y "$kdir/.config") dpkg-deb --root-owner-group -Zxz -b "$w" "$hdeb" >/dev/null
+  rm -rf "$w"
+  touch "$entry/.stamp-debs"
+  cache_done "$entry" .stamp-debs "$out/.kernel-debs" build-debs "$XENRAS_CACHE/deb/kernel-debian-????????????????" )
+
+mkdir -p "$out"
+rm -f "$out"/*.deb
+cp "$entry"/*.deb "$out/"
+
+echo "build-debs: xen-ras-rs-dkms (dpkg-buildpackage)"
+src="$out/src"
+rm -rf "$src"
+mkdir -p "$src"
+(cd "$top" && git ls-files -z -- debian Kbuild xen_mce xen_acpi_cpu xen_vcpu_hotplug rust/xenras \
+	rust/xen_ras_core/src | xargs -0 cp --parents -t "$src")
+(cd "$src" && dpkg-buildpackage -b -us -uc >"$out/dpkg-buildpackage.log" 2>&1) ||
+	{ tail -30 "$out/dpkg-buildpackage.log"; exit 1; }
+mv "$out"/xen-ras-rs-dkms_*.deb "$out/" 2>/dev/null || true
+rm -f "$out"/xen-ras-rs_*.buildinfo "$out"/xen-ras-rs_*.changes
+
+echo "build-debs: lintian"
+lintian --no-tag-display-limit "$out"/*.deb >"$out/lintian.txt" 2>&1 || true
+sed 's/^/build-debs: lintian: /' "$out/lintian.txt"
+ls -l "$out"/*.deb | awk '{print "build-debs: " $5 " " $9}'
+echo "build-debs: done in $(($(date +%s) - t0)) s"
