@@ -103,6 +103,8 @@ build_image() {
 	key=$(image_key)
 	entry="$XENRAS_CACHE/debian/image-$key"
 	local link="$XENRAS_BUILD/debian/rootfs.img"
+	mkdir -p "$XENRAS_BUILD/debian"
+	ln -sfn "$entry/vmlinuz" "$XENRAS_BUILD/debian/vmlinuz"
 	( cache_use "$entry" rootfs.img "$link" debian-rootfs-image
 	  t0=$(date +%s)
 	  r="$entry/root"
@@ -117,6 +119,9 @@ build_image() {
 	  cat "$entry/install.log" | grep -iE 'dkms|xen-ras|Building|Installing|error' | tail -30
 	  chroot "$r" dkms status
 	  rm -rf "$r/tmp/debs"
+	  # The packaged kernel, for QEMU's multiboot loader (no boot loader
+	  # in the image: Xen and this kernel are handed to QEMU directly).
+	  cp "$(ls "$r"/boot/vmlinuz-* | head -1)" "$entry/vmlinuz"
 	  # The machine: its hostname, root filesystem, the test driver unit.
 	  cp -a "$top/scripts/debian/rootfs/." "$r/"
 	  mkdir -p "$r/selftests"

@@ -77,7 +77,6 @@ mkdir -p "$src"
 	rust/xen_ras_core/src | xargs -0 cp --parents -t "$src")
 (cd "$src" && dpkg-buildpackage -b -us -uc >"$out/dpkg-buildpackage.log" 2>&1) ||
 	{ tail -30 "$out/dpkg-buildpackage.log"; exit 1; }
-mv "$out"/xen-ras-rs-dkms_*.deb "$out/" 2>/dev/null || true
 rm -f "$out"/xen-ras-rs_*.buildinfo "$out"/xen-ras-rs_*.changes
 
 echo "build-debs: lintian"

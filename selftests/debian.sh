@@ -1,0 +1,66 @@
+#!/bin/sh
+# roles: debian
+# The Debian 13 dom0 as an operator runs it (scripts/qemu.py debian): the
+# project's kernel and xen-ras-rs-dkms installed with apt, systemd brought
+# up Xen's toolstack, rasdaemon and the modules; nothing here starts or
+# loads anything. Machine checks injected from QEMU reach the operator's
+# view (ras-mc-ctl --errors); a hot-added CPU reaches Xen and the
+# toolstack brings it up. The clean power-off through systemd is checked by
+# the harness after this script (scripts/qemu.py, role debian).
+. /selftests/lib.sh
+plan 14
+kver=$(uname -r)
+
+state=$(timeout 120 systemctl is-system-running --wait 2>&1)
+diag "systemctl is-system-running: $state"
+[ "$state" = running ] || diag "$(systemctl --failed --no-legend --plain 2>&1)"
+check "systemd brought the system up: $state, no failed unit" [ "$state" = running ]
+for u in xenstored xenconsoled rasdaemon; do
+	check "$u.service active (started by systemd)" systemctl -q is-active "$u.service"
+done
+
+out=$(dkms status 2>&1)
+diag "dkms status: $out"
+check "dkms status: xen-ras-rs built and installed for $kver" \
+	sh -c "echo '$out' | grep -q '^xen-ras-rs/[^,]*, $kver, x86_64: installed'"
+mods=$(journalctl -b -o cat -u systemd-modules-load.service 2>&1)
+diag "$mods"
+check "systemd-modules-load inserted xen_mce and xen_acpi_cpu at boot" \
+	sh -c "echo '$mods' | grep -q \"Inserted module 'xen_mce'\" && echo '$mods' | grep -q \"Inserted module 'xen_acpi_cpu'\""
+check "the modules loaded are DKMS's ($(modinfo -n xen_mce 2>&1))" \
+	sh -c "grep -q '^xen_mce ' /proc/modules && grep -q '^xen_acpi_cpu ' /proc/modules &&
+		modinfo -n xen_mce | grep -q '^/lib/modules/$kver/updates/dkms/' ||
+		modinfo -n xen_mce | grep -q '^/usr/lib/modules/$kver/updates/dkms/'"
+
+nr_cpus() { xl info 2>/dev/null | sed -n 's/^nr_cpus *: *//p'; }
+n0=$(nr_cpus)
+check "xl info works (Xen $(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p'), nr_cpus $n0)" [ -n "$n0" ]
+
+# errors_have PATTERN: ras-mc-ctl --errors (rasdaemon's database) shows it.
+errors_have() { ras-mc-ctl --errors 2>/dev/null | grep -qi "$1"; }
+# Corrected error, found by Xen's poller (seconds), then an SRAO (#MC).
+deadline 120 "corrected error reaches ras-mc-ctl"
+host_request "mce 1 1 0x9c0000400000009f 0x0 0x12345000 0x86"
+check "corrected error (bank 1, status 0x9c0000400000009f) in ras-mc-ctl --errors" \
+	wait_for 90 errors_have "status=0x9c0000400000009f"
+deadline 120 "SRAO reaches ras-mc-ctl"
+host_request "mce -b 0 1 0xbd000000000000c0 0x5 0x60000000 0x86"
+check "SRAO (status 0xbd000000000000c0) in ras-mc-ctl --errors" \
+	wait_for 60 errors_have "status=0xbd000000000000c0"
+deadline 0
+diag "$(ras-mc-ctl --errors 2>&1 | tail -8)"
+
+# Physical CPU hot-add: socket 1 (empty) core 0, APIC ID 8 (qemu.py's
+# topology: APIC ID = socket * 8 + core). xen_acpi_cpu (auto_online=N, the
+# default) hands it to Xen and leaves it offline for the toolstack.
+deadline 150 "CPU hot-add"
+host_request "device_add Haswell-noTSX-x86_64-cpu,id=cpu8,socket-id=1,core-id=0,thread-id=0"
+wait_for 60 sh -c "dmesg | grep -q 'Xen CPU [0-9]*: left offline'"
+cpu=$(dmesg | sed -n 's/.*Xen CPU \([0-9]*\): left offline.*/\1/p' | tail -1)
+check "hot-added CPU reached Xen as CPU ${cpu:-none}, left offline" [ -n "$cpu" ]
+out=$(timeout 60 xen-hptool cpu-online "${cpu:-999}" 2>&1)
+diag "xen-hptool cpu-online $cpu: $out"
+check "xen-hptool cpu-online $cpu" sh -c "echo '$out' | grep -q 'onlined successfully'"
+check "xl info: nr_cpus $n0 -> $(nr_cpus)" wait_for 10 sh -c "[ \"\$(xl info | sed -n 's/^nr_cpus *: *//p')\" = $((n0 + 1)) ]"
+deadline 0
+[ -z "$FAILED" ]
