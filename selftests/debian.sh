@@ -8,16 +8,20 @@
 # toolstack brings it up. The clean power-off through systemd is checked by
 # the harness after this script (scripts/qemu.py, role debian).
 . /selftests/lib.sh
-plan 14
+plan 15
 kver=$(uname -r)
 
 state=$(timeout 120 systemctl is-system-running --wait 2>&1)
 diag "systemctl is-system-running: $state"
 [ "$state" = running ] || diag "$(systemctl --failed --no-legend --plain 2>&1)"
 check "systemd brought the system up: $state, no failed unit" [ "$state" = running ]
-for u in xenstored xenconsoled rasdaemon; do
-	check "$u.service active (started by systemd)" systemctl -q is-active "$u.service"
-done
+# Debian's Xen toolstack: xen.service (/etc/init.d/xen) starts xenstored
+# and xenconsoled.
+in_unit() { p=$(pidof "$1" | cut -d' ' -f1); [ -n "$p" ] && grep -q "/$2\.service\$" /proc/$p/cgroup; }
+check "xen.service active" systemctl -q is-active xen.service
+toolstack_up() { in_unit xenstored xen && in_unit xenconsoled xen; }
+check "xenstored and xenconsoled run under xen.service" toolstack_up
+check "rasdaemon.service active" systemctl -q is-active rasdaemon.service
 
 out=$(dkms status 2>&1)
 diag "dkms status: $out"
