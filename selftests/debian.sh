@@ -17,9 +17,9 @@ diag "systemctl is-system-running: $state"
 check "systemd brought the system up: $state, no failed unit" [ "$state" = running ]
 # Debian's Xen toolstack: xen.service (/etc/init.d/xen) starts xenstored
 # and xenconsoled.
-in_unit() { p=$(pidof "$1" | cut -d' ' -f1); [ -n "$p" ] && grep -q "/$2\.service\$" /proc/$p/cgroup; }
+in_unit() { p=$(pidof $1 | cut -d' ' -f1); [ -n "$p" ] && grep -q "/$2\.service\$" /proc/$p/cgroup; }
 check "xen.service active" systemctl -q is-active xen.service
-toolstack_up() { in_unit xenstored xen && in_unit xenconsoled xen; }
+toolstack_up() { in_unit "xenstored oxenstored" xen && in_unit xenconsoled xen; }
 check "xenstored and xenconsoled run under xen.service" toolstack_up
 check "rasdaemon.service active" systemctl -q is-active rasdaemon.service
 
@@ -27,10 +27,11 @@ out=$(dkms status 2>&1)
 diag "dkms status: $out"
 check "dkms status: xen-ras-rs built and installed for $kver" \
 	sh -c "echo '$out' | grep -q '^xen-ras-rs/[^,]*, $kver, x86_64: installed'"
-mods=$(journalctl -b -o cat -u systemd-modules-load.service 2>&1)
-diag "$mods"
+journalctl -b -o cat -u systemd-modules-load.service >/tmp/modules-load.log 2>&1
+diag "$(cat /tmp/modules-load.log)"
 check "systemd-modules-load inserted xen_mce and xen_acpi_cpu at boot" \
-	sh -c "echo '$mods' | grep -q \"Inserted module 'xen_mce'\" && echo '$mods' | grep -q \"Inserted module 'xen_acpi_cpu'\""
+	sh -c "grep -q \"Inserted module 'xen_mce'\" /tmp/modules-load.log &&
+		grep -q \"Inserted module 'xen_acpi_cpu'\" /tmp/modules-load.log"
 check "the modules loaded are DKMS's ($(modinfo -n xen_mce 2>&1))" \
 	sh -c "grep -q '^xen_mce ' /proc/modules && grep -q '^xen_acpi_cpu ' /proc/modules &&
 		modinfo -n xen_mce | grep -q '^/lib/modules/$kver/updates/dkms/' ||
