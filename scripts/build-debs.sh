@@ -40,8 +40,11 @@ rust_extra() {
 ( cache_use "$entry" .stamp-debs "$out/.kernel-debs" build-debs
   echo "build-debs: make bindeb-pkg in $kdir"
   cd "$kdir"
-  # LLVM=1 etc. as in the environment too: dpkg-buildpackage runs a new make.
-  export LLVM=1
+  # The toolchain settings in the environment too: dpkg-buildpackage runs
+  # debian/rules, whose `make olddefconfig` must find the same rustc,
+  # bindgen and clang (or Kconfig drops CONFIG_RUST and all is rebuilt).
+  # shellcheck disable=SC2086
+  export $KMAKEFLAGS
   make $KMAKEFLAGS -j"$(nproc)" bindeb-pkg >"$entry/bindeb-pkg.log" 2>&1 ||
 	{ tail -40 "$entry/bindeb-pkg.log"; exit 1; }
   mv "$(dirname "$kdir")"/linux-image-*.deb "$(dirname "$kdir")"/linux-headers-*.deb "$entry/"
