@@ -4,7 +4,8 @@
 #   linux-image-VER, linux-headers-VER   the debian-variant kernel
 #       (scripts/kconfig/debian.config on xen-ras.config) through the
 #       kernel's own `make bindeb-pkg` in the cached, built tree, the
-#       headers completed with what out-of-tree Rust modules need (below).
+#       headers completed with what out-of-tree Rust modules need
+#       (scripts/deb-rust-headers.sh).
 #       Cached machine-wide: $XENRAS_CACHE/deb/kernel-debian-KEY (KEY: the
 #       kernel's key and DEB_RECIPE).
 #   xen-ras-rs-dkms_VERSION_all.deb      debian/ (dh, dh-dkms), built in a
@@ -22,20 +23,8 @@ t0=$(date +%s)
 bash "$top/scripts/build-kernel.sh" debian
 kkey=$(bash "$top/scripts/build-kernel.sh" --key debian)
 kdir=$(readlink -f "$XENRAS_BUILD/debian/linux-source-6.12")
-key=$(echo "deb $DEB_RECIPE kernel $kkey" | sha256sum | cut -c1-16)
+key=$({ echo "deb $DEB_RECIPE kernel $kkey"; sha256sum "$top/scripts/deb-rust-headers.sh" | cut -c1-64; } | sha256sum | cut -c1-16)
 entry="$XENRAS_CACHE/deb/kernel-debian-$key"
-
-# What out-of-tree Rust modules need from the kernel's build tree and the
-# kernel's install-extmod-build (6.12) leaves out of linux-headers: the
-# metadata of the crates they link against (core, alloc,
-# compiler_builtins, kernel, bindings, uapi, build_error, ...) and the
-# `macros` proc-macro crate (a host shared library). The target spec
-# (scripts/target.json) and rustc's flags (include/generated/rustc_cfg)
-# are already in it. rust/bindgen_parameters: the kernel's own bindgen
-# options, which xen-ras-rs' Kbuild reuses for its bindings.
-rust_extra() {
-	(cd "$kdir" && ls rust/*.rmeta rust/libmacros.so rust/bindgen_parameters)
-}
 
 ( cache_use "$entry" .stamp-debs "$out/.kernel-debs" build-debs
   echo "build-debs: make bindeb-pkg in $kdir"
@@ -51,20 +40,8 @@ rust_extra() {
   rm -f "$(dirname "$kdir")"/linux-libc-dev_*.deb "$(dirname "$kdir")"/linux-upstream_*.buildinfo \
 	"$(dirname "$kdir")"/linux-upstream_*.changes
   rm -f "$entry"/linux-image-*-dbg_*.deb
-  hdeb=$(ls "$entry"/linux-headers-*.deb)
-  kver=$(cat include/config/kernel.release)
-  echo "build-debs: adding the Rust metadata to $(basename "$hdeb")"
-  w="$entry/headers"
-  rm -rf "$w"
-  dpkg-deb -R "$hdeb" "$w"
-  dest="$w/usr/src/linux-headers-$kver"
-  [ -d "$dest" ] || { echo "build-debs: no $dest in $hdeb"; exit 1; }
-  rust_extra | tar -c -f - -T - | tar -x -f - -C "$dest"
-  rust_extra | sed 's/^/build-debs:   + /'
-  (cd "$w" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
-	xargs -0 md5sum >DEBIAN/md5sums)
-  SOURCE_DATE_EPOCH=$(stat -c %Y "$kdir/.config") dpkg-deb --root-owner-group -Zxz -b "$w" "$hdeb" >/dev/null
-  rm -rf "$w"
+  # The headers completed with what out-of-tree Rust modules need.
+  sh "$top/scripts/deb-rust-headers.sh" "$(ls "$entry"/linux-headers-*.deb)" "$kdir"
   touch "$entry/.stamp-debs"
   cache_done "$entry" .stamp-debs "$out/.kernel-debs" build-debs "$XENRAS_CACHE/deb/kernel-debian-????????????????" )
 
