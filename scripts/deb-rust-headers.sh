@@ -23,6 +23,14 @@ dest="$w/p/usr/src/linux-headers-$kver"
 [ -d "$dest" ] || { echo "deb-rust-headers: $deb has no usr/src/linux-headers-$kver"; exit 1; }
 (cd "$kdir" && ls rust/*.rmeta rust/libmacros.so rust/bindgen_parameters) >"$w/list"
 tar -C "$kdir" -cf - -T "$w/list" | tar -C "$dest" -xf -
+# What lintian finds in the kernel's own headers package, fixed as
+# Debian's linux-headers packages do: host programs stripped (strip
+# --strip-unneeded keeps the dynamic symbols rustc loads libmacros.so by),
+# no .gitignore files, the libraries its programs run with declared.
+find "$dest" -type f \( -perm -u+x -o -name '*.so' \) -exec sh -c \
+	'for f; do head -c4 "$f" | grep -q ELF && strip --strip-unneeded "$f"; done' sh {} +
+find "$dest" -name .gitignore -delete
+sed -i '/^Depends:/d; /^Package:/a Depends: libc6, libelf1, libgcc-s1' "$w/p/DEBIAN/control"
 (cd "$w/p" && find . -path ./DEBIAN -prune -o -type f -printf '%P\0' | LC_ALL=C sort -z |
 	xargs -0 md5sum >DEBIAN/md5sums)
 # Reproducible: file dates clamped to the kernel's config date.
