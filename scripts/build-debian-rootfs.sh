@@ -44,7 +44,7 @@ image_key() {
 	{
 		echo "image $IMAGE_RECIPE base $(base_key)"
 		for d in $(debs); do sha256sum "$d" | sed "s|$XENRAS_BUILD/||"; done
-		(cd "$top" && find scripts/debian/rootfs -type f | sort | xargs sha256sum)
+		(cd "$top" && find scripts/debian/rootfs selftests -type f | sort | xargs sha256sum)
 		sha256sum "$top/scripts/build-debian-rootfs.sh" | sed "s|$top/||"
 	} | sha256sum | cut -c1-16
 }
