@@ -284,8 +284,11 @@ def qemu_cmd(role, mode, qmp, suite=None):
             "-append", "console=com1 com1=115200 dom0_mem=1024M loglvl=all "
                        "guest_loglvl=all noreboot mce_verbosity=verbose "
                        + XEN_APIC[role, False],
+            # printk.devkmsg=on: what systemd's early units log before
+            # journald runs (systemd-modules-load's "Inserted module") is
+            # not rate-limited away from the kernel log.
             "-initrd", f"{DEBIAN_KERNEL} root=/dev/vda ro console=hvc0 earlyprintk=xen "
-                       f"systemd.show_status=error {append}",
+                       f"printk.devkmsg=on systemd.show_status=error {append}",
         ]
     if role in XEN_ROLES:
         return common + [
