@@ -19,7 +19,8 @@ MODULES := xen_mce xen_acpi_cpu xen_acpi_memory xen_vcpu_hotplug
 .PHONY: all modules deps kernel xen initramfs check check-host check-build clippy fmt-check fuzz \
 	check-debug check-debug-xen check-debug-hvm \
 	check-qemu check-xen check-xen420 xen420 check-xen-badfw check-hvm check-hvm-legacy check-hvm-badfw bench-vcpu run bench clean distclean fmt \
-	xen-hvm-initramfs check-xen-hvm bench-xen-vcpu
+	xen-hvm-initramfs check-xen-hvm bench-xen-vcpu \
+	deb debian-rootfs check-debian
 
 all: modules
 
@@ -72,6 +73,20 @@ xen420: deps
 
 check-xen420: xen420 initramfs
 	python3 scripts/qemu.py xen420 --mode check
+
+# Debian 13 "trixie" as a Xen host operator runs it (issue 15): the
+# project's debian-variant kernel and xen-ras-rs-dkms as Debian packages
+# (build/deb/), a trixie root filesystem with them installed by apt (DKMS
+# builds the modules there), booted as dom0 under trixie's stock Xen 4.20;
+# systemd brings everything up and runs selftests/debian.sh.
+deb: deps
+	@bash scripts/build-debs.sh
+
+debian-rootfs: deb
+	@bash scripts/build-debian-rootfs.sh image
+
+check-debian: xen420 debian-rootfs
+	python3 scripts/qemu.py debian --mode check
 
 check-hvm: initramfs
 	python3 scripts/qemu.py hvm --mode check
@@ -135,6 +150,11 @@ check-debug-hvm: debug-build-debug
 check-debug: check-debug-xen check-debug-hvm
 
 # Every tier, in order; the exit code says pass or fail.
+# Not in it yet (run them by name): check-debian (issue 15: 9 of its 12
+# cases pass; ras-mc-ctl and the CPU online step do not, and its cold cost,
+# a fourth kernel build plus packages and a root filesystem, is not yet
+# measured against CI's 90 minutes) and check-xen-hvm (issue 16: the guest
+# boots and one vcpu-set step worked; no whole run yet).
 check: deps
 	rm -rf $(BUILD)/results
 	sh scripts/timed.sh host $(MAKE) check-host

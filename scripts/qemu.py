@@ -38,6 +38,13 @@ BZIMAGE = os.path.join(KDIR, "arch/x86/boot/bzImage")
 XEN = os.path.join(BUILD, "xen", "xen")
 XEN420 = os.path.join(BUILD, "xen-4.20", "xen")
 XEN_ROLES = {"xen": XEN, "xen420": XEN420, "xen_badfw": XEN, "xen_hvm": XEN}
+# The debian machine (issue 15): Debian 13's stock Xen 4.20 booting the
+# project's debian-variant kernel, as packaged (`make deb`), as dom0 from a
+# trixie root filesystem on a virtio disk (scripts/build-debian-rootfs.sh);
+# systemd runs the selftests (xenras-selftests.service) and powers off.
+DEBIAN_DIR = os.path.join(BUILD, "debian")
+DEBIAN_IMAGE = os.path.join(DEBIAN_DIR, "rootfs.img")
+DEBIAN_KERNEL = os.path.join(DEBIAN_DIR, "vmlinuz")
 INITRD = os.environ.get("XENRAS_INITRD", os.path.join(BUILD, "initramfs.cpio.gz"))
 # The xen_hvm machine: dom0 is the `debian` kernel variant (gntdev,
 # gntalloc, XEN_BACKEND: what xenstored, xenconsoled and the device model
@@ -218,13 +225,13 @@ LOG_BUF_LEN = "4M"
 
 # Measured under TCG on this machine kind: see README.md.
 TIMEOUT = {"xen": 1500, "xen420": 600, "xen_badfw": 300, "hvm": 600, "hvm_legacy": 600, "hvm_badfw": 600,
-           "xen_hvm": 3000}
+           "xen_hvm": 3000, "debian": 900}
 
 
 # Possible CPUs: the Xen benchmarks hot-add two; the HVM selftests add six
 # vCPUs because QEMU 7.2 under TCG aborts on any CPU device_add after a CPU
 # unplug (measured, native handler too), so every add needs a fresh slot.
-MAXCPUS = {("xen", False): 18, ("xen", True): 6, ("xen420", False): 4, ("xen_badfw", False): 4,
+MAXCPUS = {("xen", False): 18, ("debian", False): 18, ("xen", True): 6, ("xen420", False): 4, ("xen_badfw", False): 4,
            ("hvm", False): 7, ("hvm", True): 5,
            ("xen_hvm", False): 2, ("xen_hvm", True): 2,
            ("hvm_legacy", False): 4, ("hvm_legacy", True): 4,
@@ -234,7 +241,7 @@ MAXCPUS = {("xen", False): 18, ("xen", True): 6, ("xen420", False): 4, ("xen_bad
 # socket 0's first cores, hot-add goes into socket 0 (an existing socket,
 # Xen's credit2 runqueue 0) and into the empty sockets 1 and 2 (a new
 # package: Xen activates a new runqueue). See selftests/xen_acpi_cpu*.sh.
-TOPOLOGY = {("xen", False): "sockets=3,cores=6,threads=1"}
+TOPOLOGY = {("xen", False): "sockets=3,cores=6,threads=1", ("debian", False): "sockets=3,cores=6,threads=1"}
 # ... and Xen drives its local APICs in physical destination mode there.
 # With 8 or fewer possible CPUs Xen picks logical flat mode, whose IPIs
 # QEMU 7.2's emulated APIC (TCG) delivers only up to the first absent APIC
@@ -243,7 +250,7 @@ TOPOLOGY = {("xen", False): "sockets=3,cores=6,threads=1"}
 # with interrupts off forever. With more, QEMU's FADT asks for physical
 # mode and Xen takes it by itself; apic=bigsmp keeps it whatever maxcpus
 # becomes. Measured and read from the sources: README.md, issue 17.
-XEN_APIC = {("xen", False): "apic=bigsmp"}
+XEN_APIC = {("xen", False): "apic=bigsmp", ("debian", False): "apic=bigsmp"}
 
 
 def smp(role, suite, boot_cpus):
@@ -296,6 +303,22 @@ def qemu_cmd(role, mode, qmp, suite=None):
     storms = os.environ.get("XENRAS_BENCH_STORMS", "").split()
     if suite and storms:
         append += f" xenras.storms={':'.join(storms)}"  # ',' separates multiboot modules
+    if role == "debian":
+        # No initramfs: the kernel has virtio-blk and ext4 built in. The
+        # disk is opened in snapshot mode: the cached image stays as built.
+        return common + [
+            "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
+            "-smp", smp(role, suite, 2), "-m", "2048",
+            "-drive", f"file={DEBIAN_IMAGE},format=raw,if=virtio,snapshot=on",
+            "-kernel", XEN420,
+            "-append", "console=com1 com1=115200 dom0_mem=1024M loglvl=all "
+                       "guest_loglvl=all noreboot mce_verbosity=verbose "
+                       + XEN_APIC[role, False],
+            # printk.devkmsg=on: what systemd's early units log before
+            # journald runs (systemd-modules-load's "Inserted module") is
+            # not rate-limited away from the kernel log.
+            "-initrd", f"{DEBIAN_KERNEL} root=/dev/vda ro console=hvc0 earlyprintk=xen "
+                       f"printk.devkmsg=on systemd.show_status=error {append}",
     if role == "xen_hvm":
         # Hardware virtualisation under TCG: an AMD model with SVM and
         # nested paging (Xen logs "HVM: SVM enabled", HAP). Measured
@@ -604,7 +627,7 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     cmd = qemu_cmd(role, "check", qmp_path, suite)
     if role == "xen_badfw":
         cmd = with_bad_memory(cmd, tag)
-    elif role not in XEN_ROLES:
+    elif role not in XEN_ROLES and role != "debian":
         cmd = with_acpi_tables(cmd, tag, bad_processors=role == "hvm_badfw")
     t0 = time.time()
     # stdin: the serial console's input, for Xen's debug keys on a hang.
@@ -680,7 +703,9 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
                                                + f" (monitor connection lost: {e})", "not ok"))
                     print(f"{role}: host check: {run.hostchecks[-1][1]} - {run.hostchecks[-1][0]}", flush=True)
     except StopIteration:
-        pass
+        if role == "debian":
+            run.hostchecks.append(wait_poweroff(p, log, t0))
+            print(f"{role}: host check: {run.hostchecks[-1][1]} - {run.hostchecks[-1][0]}", flush=True)
     finally:
         try:
             rc = p.wait(timeout=2)
@@ -698,6 +723,38 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
             f.write("\n".join(run.bench) + "\n")
     res = run.evaluate(time.time() - t0, log_path, scan)
     return 0 if res["ok"] else 1
+
+
+def wait_poweroff(p, log, t0, timeout=180):
+    """The debian machine powers off through systemd after its dump
+    (xenras-selftests.service): read the console until QEMU exits by itself.
+    Clean: the modules were loaded when the power-off began, systemd's
+    shutdown ran to the kernel's power-off, no unit failed or timed out on
+    the way, QEMU exited with status 0."""
+    lines, buf, end = [], b"", time.time() + timeout
+    while time.time() < end and p.poll() is None:
+        r, _, _ = select.select([p.stdout], [], [], 1.0)
+        if r:
+            chunk = os.read(p.stdout.fileno(), 65536)
+            if not chunk:
+                break
+            buf += chunk
+            while b"\n" in buf:
+                raw, buf = buf.split(b"\n", 1)
+                line = raw.decode("utf-8", "replace").rstrip("\r")
+                log.write(f"[{time.time() - t0:8.2f}] {line}\n")
+                lines.append(line)
+    try:
+        rc = p.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        rc = None
+    text = "\n".join(lines)
+    mods = re.search(r"XENRAS-POWEROFF modules: (.*)", text)
+    bad = [l for l in lines if re.search(r"Failed to|timed out|Timed out|FAILED", l)]
+    ok = rc == 0 and re.search(r"reboot: Power down", text) is not None and not bad
+    log.write(f"# power-off: QEMU status {rc}, {len(lines)} lines after the dump, problems: {bad[:5]}\n")
+    return (f"clean power-off through systemd with {mods.group(1).strip() if mods else '?'}loaded "
+            f"(reboot: Power down, QEMU status {rc}, {len(bad)} failures)", "ok" if ok else "not ok")
 
 
 # On a missed deadline: dom0's vCPUs (registers, guest stack), every
@@ -757,7 +814,7 @@ def main():
     if sys.argv[1:] == ["--self-test"]:
         self_test()
         return
-    ap.add_argument("role", choices=["xen", "xen420", "xen_badfw", "hvm", "hvm_legacy", "hvm_badfw", "xen_hvm"])
+    ap.add_argument("role", choices=["xen", "xen420", "xen_badfw", "hvm", "hvm_legacy", "hvm_badfw", "xen_hvm", "debian"])
     ap.add_argument("--tag", help="name for logs and results (default: the role)")
     ap.add_argument("--suite", help="run the selftests marked with this role instead (benchmarks)")
     ap.add_argument("--scan-sanitizers", action="store_true",
@@ -766,8 +823,12 @@ def main():
     ap.add_argument("--mode", choices=["check", "run"], default="check")
     ap.add_argument("--timeout", type=int)
     a = ap.parse_args()
-    need = [XEN_HVM_BZIMAGE, XEN_HVM_INITRD] if a.role == "xen_hvm" else [BZIMAGE, INITRD]
-    for f in ([XEN_ROLES[a.role]] if a.role in XEN_ROLES else []) + need:
+    if a.role == "debian":
+        need = [XEN420, DEBIAN_KERNEL, DEBIAN_IMAGE]
+    else:
+        need = ([XEN_ROLES[a.role]] if a.role in XEN_ROLES else []) + \
+            ([XEN_HVM_BZIMAGE, XEN_HVM_INITRD] if a.role == "xen_hvm" else [BZIMAGE, INITRD])
+    for f in need:
         if not os.path.exists(f):
             sys.exit(f"missing {f}: run make first")
     os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
@@ -778,7 +839,7 @@ def main():
         cmd = qemu_cmd(a.role, "run", qmp)
         if a.role == "xen_badfw":
             cmd = with_bad_memory(cmd, f"{a.role}-run")
-        elif a.role not in XEN_ROLES:
+        elif a.role not in XEN_ROLES and a.role != "debian":
             cmd = with_acpi_tables(cmd, f"{a.role}-run", bad_processors=a.role == "hvm_badfw")
         os.execvp(cmd[0], cmd)
     tag = a.tag or a.role

@@ -1,0 +1,83 @@
+#!/bin/sh
+# roles: debian
+# The Debian 13 dom0 as an operator runs it (scripts/qemu.py debian): the
+# project's kernel and xen-ras-rs-dkms installed with apt, systemd brought
+# up Xen's toolstack, rasdaemon and the modules; nothing here starts or
+# loads anything. Machine checks injected from QEMU reach the operator's
+# view (ras-mc-ctl --errors); a hot-added CPU reaches Xen and the
+# toolstack brings it up. The clean power-off through systemd is checked by
+# the harness after this script (scripts/qemu.py, role debian).
+. /selftests/lib.sh
+plan 15
+kver=$(uname -r)
+
+state=$(timeout 120 systemctl is-system-running --wait 2>&1)
+diag "systemctl is-system-running: $state"
+[ "$state" = running ] || diag "$(systemctl --failed --no-legend --plain 2>&1)"
+check "systemd brought the system up: $state, no failed unit" [ "$state" = running ]
+# Debian's Xen toolstack: xen.service (/etc/init.d/xen) starts xenstored
+# and xenconsoled.
+in_unit() { p=$(pidof $1 | cut -d' ' -f1); [ -n "$p" ] && grep -q "/$2\.service\$" /proc/$p/cgroup; }
+check "xen.service active" systemctl -q is-active xen.service
+toolstack_up() { in_unit "xenstored oxenstored" xen && in_unit xenconsoled xen; }
+check "xenstored and xenconsoled run under xen.service" toolstack_up
+check "rasdaemon.service active" systemctl -q is-active rasdaemon.service
+
+out=$(dkms status 2>&1)
+diag "dkms status: $out"
+check "dkms status: xen-ras-rs built and installed for $kver" \
+	sh -c "echo '$out' | grep -q '^xen-ras-rs/[^,]*, $kver, x86_64: installed'"
+# Logged before journald ran: found by its identifier, or in the kernel log.
+{ journalctl -b -o cat -t systemd-modules-load; dmesg | grep 'systemd-modules-load'; } >/tmp/modules-load.log 2>&1
+diag "$(cat /tmp/modules-load.log)"
+check "systemd-modules-load inserted xen_mce and xen_acpi_cpu at boot" \
+	sh -c "grep -q \"Inserted module 'xen_mce'\" /tmp/modules-load.log &&
+		grep -q \"Inserted module 'xen_acpi_cpu'\" /tmp/modules-load.log"
+check "the modules loaded are DKMS's ($(modinfo -n xen_mce 2>&1))" \
+	sh -c "grep -q '^xen_mce ' /proc/modules && grep -q '^xen_acpi_cpu ' /proc/modules &&
+		modinfo -n xen_mce | grep -q '^/lib/modules/$kver/updates/dkms/' ||
+		modinfo -n xen_mce | grep -q '^/usr/lib/modules/$kver/updates/dkms/'"
+
+nr_cpus() { xl info 2>/dev/null | sed -n 's/^nr_cpus *: *//p'; }
+n0=$(nr_cpus)
+check "xl info works (Xen $(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p'), nr_cpus $n0)" [ -n "$n0" ]
+
+# errors_have PATTERN: ras-mc-ctl --errors (rasdaemon's database) shows it.
+errors_have() { ras-mc-ctl --errors 2>/dev/null | grep -qi "$1"; }
+# within SECONDS command...: retry every second until it succeeds, by the
+# clock (ras-mc-ctl takes seconds under TCG: lib.sh's wait_for counts tries).
+within() {
+	_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 1
+	done
+}
+# Corrected error, found by Xen's poller (seconds), then an SRAO (#MC).
+deadline 120 "corrected error reaches ras-mc-ctl"
+host_request "mce 1 1 0x9c0000400000009f 0x0 0x12345000 0x86"
+check "corrected error (bank 1, status 0x9c0000400000009f) in ras-mc-ctl --errors" \
+	within 90 errors_have "status=0x9c0000400000009f"
+deadline 120 "SRAO reaches ras-mc-ctl"
+host_request "mce -b 0 1 0xbd000000000000c0 0x5 0x60000000 0x86"
+check "SRAO (status 0xbd000000000000c0) in ras-mc-ctl --errors" \
+	within 60 errors_have "status=0xbd000000000000c0"
+deadline 0
+diag "$(ras-mc-ctl --errors 2>&1 | tail -8)"
+[ -z "$FAILED" ] || diag "$(journalctl -b -o cat -u rasdaemon.service | tail -20; dmesg | grep -iE 'xen_mce|mce' | tail -10)"
+
+# Physical CPU hot-add: socket 1 (empty) core 0, APIC ID 8 (qemu.py's
+# topology: APIC ID = socket * 8 + core). xen_acpi_cpu (auto_online=N, the
+# default) hands it to Xen and leaves it offline for the toolstack.
+deadline 150 "CPU hot-add"
+host_request "device_add Haswell-noTSX-x86_64-cpu,id=cpu8,socket-id=1,core-id=0,thread-id=0"
+within 60 sh -c "dmesg | grep -q 'Xen CPU [0-9]*: left offline'"
+cpu=$(dmesg | sed -n 's/.*Xen CPU \([0-9]*\): left offline.*/\1/p' | tail -1)
+check "hot-added CPU reached Xen as CPU ${cpu:-none}, left offline" [ -n "$cpu" ]
+out=$(timeout 60 xen-hptool cpu-online "${cpu:-999}" 2>&1)
+diag "xen-hptool cpu-online $cpu: $out"
+check "xen-hptool cpu-online $cpu" sh -c "echo '$out' | grep -q 'onlined successfully'"
+check "xl info: nr_cpus $n0 -> $(nr_cpus)" within 10 sh -c "[ \"\$(xl info | sed -n 's/^nr_cpus *: *//p')\" = $((n0 + 1)) ]"
+deadline 0
+[ -z "$FAILED" ]
