@@ -319,6 +319,7 @@ def qemu_cmd(role, mode, qmp, suite=None):
             # not rate-limited away from the kernel log.
             "-initrd", f"{DEBIAN_KERNEL} root=/dev/vda ro console=hvc0 earlyprintk=xen "
                        f"printk.devkmsg=on systemd.show_status=error {append}",
+        ]
     if role == "xen_hvm":
         # Hardware virtualisation under TCG: an AMD model with SVM and
         # nested paging (Xen logs "HVM: SVM enabled", HAP). Measured
