@@ -58,7 +58,7 @@ echo "build-debs: xen-ras-rs-dkms (dpkg-buildpackage)"
 src="$out/src"
 rm -rf "$src"
 mkdir -p "$src"
-(cd "$top" && git ls-files -z -- debian Kbuild xen_mce xen_acpi_cpu xen_vcpu_hotplug rust/xenras \
+(cd "$top" && git ls-files -z -- debian Kbuild xen_mce xen_acpi_cpu xen_acpi_memory xen_vcpu_hotplug rust/xenras \
 	rust/xen_ras_core/src | xargs -0 cp --parents -t "$src")
 (cd "$src" && dpkg-buildpackage -b -us -uc >"$out/dpkg-buildpackage.log" 2>&1) ||
 	{ tail -30 "$out/dpkg-buildpackage.log"; exit 1; }
