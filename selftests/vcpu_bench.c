@@ -29,8 +29,9 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "cpu_sysfs.h"
+
 #define MAX 16
-#define SYS "/sys/devices/system/cpu/cpu"
 
 static int cpus[MAX], ncpus, native, add;
 static int onlined[MAX];
@@ -41,37 +42,6 @@ static double now(void)
 
 	clock_gettime(CLOCK_MONOTONIC, &t);
 	return t.tv_sec + t.tv_nsec / 1e9;
-}
-
-static int online_file(int cpu, const char *val)
-{
-	char p[64], c = 0;
-	int fd, r;
-
-	snprintf(p, sizeof(p), SYS "%d/online", cpu);
-	fd = open(p, val ? O_WRONLY : O_RDONLY);
-	if (fd < 0)
-		return -1;
-	r = val ? (write(fd, val, 1) == 1 ? '1' : -1) : (read(fd, &c, 1) == 1 ? c : -1);
-	close(fd);
-	return r;
-}
-
-static int runs_on(int cpu)
-{
-	cpu_set_t s;
-	int r;
-
-	CPU_ZERO(&s);
-	CPU_SET(cpu, &s);
-	if (sched_setaffinity(0, sizeof(s), &s))
-		return 0;
-	r = sched_getcpu() == cpu;
-	CPU_ZERO(&s);
-	for (int i = 0; i < CPU_SETSIZE; i++)
-		CPU_SET(i, &s);
-	sched_setaffinity(0, sizeof(s), &s);
-	return r;
 }
 
 static int done(void)
