@@ -169,6 +169,13 @@ def self_test():
          "xen", "missing mce_stress"),
         ("an extra selftest", canned_run("hvm_legacy", selftests=["vcpu_hotplug_legacy", "new_test"]),
          "hvm_legacy", "extra new_test"),
+        ("a Xen console line inside a dom0 line of the dump (xen420, measured)",
+         canned_run("xen420", dump=["[    0.000000] Linux version 6.12.57 (xenras) #1 SMP",
+                                    "[   17.4] xen_acpi_cpu: unloaded: its eject would (XEN) uart interrupt "
+                                    "taking more than 4ms, switched to polling",
+                                    "take a CPU away from Xen", "(XEN) a whole Xen line",
+                                    "[   17.5] xen_acpi_cpu: version 0.1.0"]
+                    )[:-1] + ["XENRAS-DMESG-END lines=3"], "xen420", None),
         ("no selftest at all", canned_run("hvm_badfw", selftests=[]), "hvm_badfw", "ran none"),
         ("selftests out of order",
          canned_run("hvm", selftests=["failslab", "misuse", "modules", "vcpu_soak", "vcpu_hotplug"]),
@@ -416,6 +423,7 @@ class Run:
         self.deadline = None      # (time, seconds, case name) of the last XENRAS-DEADLINE
         self.dump = None          # kernel log lines between XENRAS-DMESG-BEGIN and -END
         self.dump_announced = None  # the line count the guest announced at XENRAS-DMESG-END
+        self.dump_partial = None  # a dom0 line Xen's console cut in two, until its rest arrives
         self.lines = []           # every line (for the sanitizer scan)
 
     def feed(self, line, now=0.0, log=None):
@@ -425,11 +433,25 @@ class Run:
         if self.dump is not None and self.dump_announced is None:
             m = re.match(r"^XENRAS-DMESG-END(?: lines=(\d+))?", line)
             if m:
+                if self.dump_partial is not None:
+                    self.dump.append(self.dump_partial)
+                    self.dump_partial = None
                 self.dump_announced = int(m.group(1)) if m.group(1) else -1
                 return ("stop", None)
-            # Xen's own console lines share the serial port with dom0's.
-            if not line.startswith("(XEN)"):
-                self.dump.append(line)
+            # Xen's own console lines share the serial port with dom0's,
+            # and one can land inside a dom0 line (measured on xen420: "...
+            # its eject would (XEN) uart interrupt taking more than 4ms,
+            # switched to polling", the rest of dom0's line on the next):
+            # Xen's part is dropped and dom0's line joined again.
+            if line.startswith("(XEN)"):
+                return None
+            if self.dump_partial is not None:
+                line, self.dump_partial = self.dump_partial + line, None
+            cut = line.find("(XEN) ")
+            if cut > 0:
+                self.dump_partial = line[:cut]
+                return None
+            self.dump.append(line)
             return None
         if line.startswith("XENRAS-BEGIN"):
             self.state, self.booted_at = "tap", now
