@@ -660,7 +660,7 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     log = open(log_path, "w", errors="replace")
     log.write("# " + " ".join(cmd) + "\n")
     run = Run(role, tag, suite)
-    buf = b""
+    con = Console(p, log, t0)
     frozen_at = None
     try:
         while time.time() - t0 < timeout:
@@ -679,26 +679,16 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
                 xen_debug_keys(p, XEN_HANG_KEYS)
             if frozen_at is not None and time.time() - frozen_at > 60:
                 break
-            r, _, _ = select.select([p.stdout], [], [], 1.0)
-            if not r:
-                if p.poll() is not None:
-                    break
-                continue
-            chunk = os.read(p.stdout.fileno(), 65536)
-            if not chunk:
+            lines = con.read()
+            if lines is None:
                 break
-            buf += chunk
-            while b"\n" in buf:
-                raw, buf = buf.split(b"\n", 1)
-                line = raw.decode("utf-8", "replace").rstrip("\r")
-                log.write(f"[{time.time() - t0:8.2f}] {line}\n")
-                log.flush()
+            for i, line in enumerate(lines):
                 act = run.feed(line, time.time() - t0)
                 if act is None:
                     continue
                 what, arg = act
                 if what == "stop":
-                    raise StopIteration
+                    raise StopIteration(lines[i + 1:])
                 if qmp is None:
                     qmp = Qmp(qmp_path)
                 if what == "req":
@@ -725,9 +715,9 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
                         run.hostchecks.append((arg.split(";;")[0].strip()
                                                + f" (monitor connection lost: {e})", "not ok"))
                     print(f"{role}: host check: {run.hostchecks[-1][1]} - {run.hostchecks[-1][0]}", flush=True)
-    except StopIteration:
+    except StopIteration as stop:
         if role == "debian":
-            run.hostchecks.append(wait_poweroff(p, log, t0))
+            run.hostchecks.append(wait_poweroff(con, stop.value or []))
             print(f"{role}: host check: {run.hostchecks[-1][1]} - {run.hostchecks[-1][0]}", flush=True)
     finally:
         try:
@@ -748,25 +738,49 @@ def run_check(role, log_path, timeout, tag, scan, suite=None):
     return 0 if res["ok"] else 1
 
 
-def wait_poweroff(p, log, t0, timeout=180):
+class Console:
+    """QEMU's serial console (its stdout), read into whole lines, each
+    written to the run's log with the time since `t0`. One reader per run,
+    so what arrives after the line that ends one phase is kept for the
+    next."""
+
+    def __init__(self, p, log, t0):
+        self.p, self.log, self.t0, self.buf = p, log, t0, b""
+
+    def read(self, wait=1.0):
+        """The lines completed within `wait` seconds ([] if none), or None
+        once QEMU has closed its console or exited."""
+        r, _, _ = select.select([self.p.stdout], [], [], wait)
+        if not r:
+            return None if self.p.poll() is not None else []
+        chunk = os.read(self.p.stdout.fileno(), 65536)
+        if not chunk:
+            return None
+        self.buf += chunk
+        lines = []
+        while b"\n" in self.buf:
+            raw, self.buf = self.buf.split(b"\n", 1)
+            line = raw.decode("utf-8", "replace").rstrip("\r")
+            self.log.write(f"[{time.time() - self.t0:8.2f}] {line}\n")
+            lines.append(line)
+        self.log.flush()
+        return lines
+
+
+def wait_poweroff(con, lines, timeout=180):
     """The debian machine powers off through systemd after its dump
-    (xenras-selftests.service): read the console until QEMU exits by itself.
+    (xenras-selftests.service): read the console (`lines`: what arrived
+    after the dump's end with it) until QEMU exits by itself.
     Clean: the modules were loaded when the power-off began, systemd's
     shutdown ran to the kernel's power-off, no unit failed or timed out on
     the way, QEMU exited with status 0."""
-    lines, buf, end = [], b"", time.time() + timeout
-    while time.time() < end and p.poll() is None:
-        r, _, _ = select.select([p.stdout], [], [], 1.0)
-        if r:
-            chunk = os.read(p.stdout.fileno(), 65536)
-            if not chunk:
-                break
-            buf += chunk
-            while b"\n" in buf:
-                raw, buf = buf.split(b"\n", 1)
-                line = raw.decode("utf-8", "replace").rstrip("\r")
-                log.write(f"[{time.time() - t0:8.2f}] {line}\n")
-                lines.append(line)
+    p, log, end = con.p, con.log, time.time() + timeout
+    lines = list(lines)
+    while time.time() < end:
+        got = con.read()
+        if got is None:
+            break
+        lines += got
     try:
         rc = p.wait(timeout=5)
     except subprocess.TimeoutExpired:
