@@ -8,7 +8,7 @@
 # CLOCK_REALTIME in both domains (selftests/vcpu_wait.c); BENCH lines.
 . /selftests/lib.sh
 . /selftests/xen_hvm_lib.sh
-plan $((3 + 6 + 2 + 6))
+plan $((3 + 6 + 2 + 6 + 1))
 check "Xen toolstack up" toolstack_start
 guest_create bench 7
 echo "BENCH xen_hvm_boot create_s=$CREATE_S boot_s=$BOOT_S clock_ms=$CLOCK_MS"
@@ -18,4 +18,5 @@ while [ $i -lt 6 ]; do
 	do_step $i || echo "BENCH xen_vcpu driver=${drv:-unknown} cpu=${cpu:-unknown} result=fail"
 done
 guest_finish 6
+dom0_clean
 [ -z "$FAILED" ]
