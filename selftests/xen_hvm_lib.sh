@@ -165,7 +165,8 @@ do_step() {
 	t1=$(now)
 	VCPUSET_MS=$(ms "$t0" "$t1")
 	if [ "$op" = remove ]; then
-		sleep 2
+		# At once: the guest powers off REMOVE_WAIT s after asking
+		# (xen_hvm_guest.sh); xl has written xenstore when it returns.
 		d=$(xl domid $GUEST)
 		avail=$(for i in 1 2 3 4 5 6; do printf '%s ' "$(xenstore-read /local/domain/$d/cpu/$i/availability 2>/dev/null)"; done)
 		qcpus=$(dm_qmp query-cpus-fast | grep -o '"cpu-index"' | wc -l)
@@ -211,8 +212,8 @@ do_step() {
 # (issue 16) before `spec-ctrl=eager-fpu` on Xen's command line: busybox
 # applets forked by this script died at one instruction of glibc's
 # __ctype_init (a TLS pointer read as garbage: "segfault at 70657267", the
-# bytes of "grep"), 14 of them in one run, every 10-60 s while the guest's
-# firmware or kernel kept the device model busy. One case.
+# bytes of "grep"), 14 of them in one run, 7-83 s apart while the guest
+# ran. One case.
 dom0_clean() {
 	dmesg | grep -E 'segfault at|traps: .*(general protection|trap )|invalid opcode' >/tmp/dom0.crashes
 	if [ -s /tmp/dom0.crashes ]; then
