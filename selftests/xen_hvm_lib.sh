@@ -250,7 +250,7 @@ guest_finish() {
 	n=$(glog | sed -n 's/^GUEST-DMESG-END lines=//p')
 	bad=$(grep -E 'BUG: |WARNING: |Oops|general protection fault|panicked at|rust_panic' /tmp/guest.dmesg | head -3)
 	if [ -n "$n" ] && [ "$(wc -l </tmp/guest.dmesg)" = "$n" ] && head -1 /tmp/guest.dmesg | grep -q '^\[ *0\.000000\] Linux version' && [ -z "$bad" ]; then
-		ok "guest kernel log whole ($n lines from boot) with no BUG/WARNING/Oops"
+		ok "guest kernel log whole ($n lines from boot), no bug, warning or oops report in it"
 	else
 		fail "guest kernel log whole and clean (announced ${n:-none}, got $(wc -l </tmp/guest.dmesg)): $bad"
 	fi
