@@ -105,7 +105,7 @@ check-hvm-badfw: initramfs
 # XEN_BACKEND for xenstored, xenconsoled and the device model) with Xen's
 # toolstack in its initramfs, and an HVM guest (the main kernel with
 # xen_vcpu_hotplug) that `xl create` boots and `xl vcpu-set` hot-plugs.
-# One guest, a fixed 31 cases (selftests/xen_hvm_vcpu.sh).
+# One guest, a fixed 32 cases (selftests/xen_hvm_vcpu.sh).
 # XEN_HVM_KDIR: dom0's kernel tree (default: the debian variant, built here).
 XEN_HVM_KDIR ?= $(BUILD)/debian/linux-source-6.12
 export XENRAS_XEN_HVM_KDIR := $(XEN_HVM_KDIR)

@@ -345,10 +345,10 @@ def qemu_cmd(role, mode, qmp, suite=None):
         # switching (issue 16): 14 busybox applets forked by dom0's selftest
         # died in one run, every one at the same instruction of glibc's
         # __ctype_init (its TLS locale pointer read as garbage, e.g.
-        # 0x70657267, the bytes of "grep"), every 10-60 s while the guest's
-        # firmware or kernel kept the device model busy, i.e. while Xen
+        # 0x70657267, the bytes of "grep"): none before `xl create`, then
+        # 14 in 350 s (7-83 s apart) while the guest ran, i.e. while Xen
         # switched between dom0's and the guest's vCPUs. With eager
-        # switching: none in two runs (selftests/xen_hvm_lib.sh dom0_clean).
+        # switching: none (selftests/xen_hvm_lib.sh dom0_clean).
         return common + [
             "-machine", "pc", "-cpu", "EPYC,+svm,+npt,-nrip-save,-smap,-monitor",
             "-smp", smp(role, suite, 2), "-m", "2048",
