@@ -153,8 +153,8 @@ check-debug: check-debug-xen check-debug-hvm
 # Not in it yet (run them by name): check-debian (issue 15: 9 of its 12
 # cases pass; ras-mc-ctl and the CPU online step do not, and its cold cost,
 # a fourth kernel build plus packages and a root filesystem, is not yet
-# measured against CI's 90 minutes) and check-xen-hvm (issue 16: the guest
-# boots and one vcpu-set step worked; no whole run yet).
+# measured against CI's 90 minutes) and check-xen-hvm (issue 16: 32 of 32
+# in 302 s on a quiet host with warm caches, one whole run so far; README).
 check: deps
 	rm -rf $(BUILD)/results
 	sh scripts/timed.sh host $(MAKE) check-host
