@@ -154,7 +154,7 @@ check-debug: check-debug-xen check-debug-hvm
 # cases pass; ras-mc-ctl and the CPU online step do not, and its cold cost,
 # a fourth kernel build plus packages and a root filesystem, is not yet
 # measured against CI's 90 minutes) and check-xen-hvm (issue 16: 32 of 32
-# in two whole runs, 302 and 352 s with warm caches; README).
+# in three whole runs, 270-352 s with warm caches; README).
 check: deps
 	rm -rf $(BUILD)/results
 	sh scripts/timed.sh host $(MAKE) check-host
