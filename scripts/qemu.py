@@ -196,6 +196,11 @@ def self_test():
          "failslab: 6 cases skipped, xen-debug allows 0"),
         ("a machine with no committed list", canned_run("hvm", selftests=["modules"]), "hvm-nolist",
          "no committed list"),
+        ("a failed case names itself and the diagnostics before it",
+         "\n".join(canned_run("hvm_legacy")).replace(
+             "    ok 1 - case 1\nok 1", "    # slab: 100 kB before, 400 kB after\n    not ok 1 - slab flat\nnot ok 1")
+         .split("\n"), "hvm_legacy",
+         "vcpu_hotplug_legacy: not ok 1 - slab flat | slab: 100 kB before, 400 kB after"),
     ]
     for what, lines, tag, want in cases:
         errors = verdict(lines, tag)
@@ -520,6 +525,7 @@ class Run:
         failed = sum(1 for c in cases if c.startswith("not ok")) + sum(1 for _, r in self.hostchecks if r != "ok")
         if failed_top:
             errors.append("failed: " + ", ".join(failed_top))
+            errors += failed_case_details(tap)
         res = {"role": self.tag, "selftests": len(top), "cases_passed": passed, "cases_failed": failed,
                "cases_skipped": skipped, "skipped_by_selftest": skipped_by,
                "sanitizer_reports": len(reports),
@@ -536,6 +542,24 @@ class Run:
             print(f"{self.tag}: {len(top)} selftests, {passed} cases passed, {failed} failed, {skipped} skipped, "
                   f"{elapsed:.0f} s (log: {log_path})", flush=True)
         return res
+
+
+def failed_case_details(tap, diags=4):
+    """Each failed case of a selftest, with the diagnostics printed just
+    before it: CI shows only the tier's summary, and "not ok 5 vcpu_soak"
+    alone does not say which check failed, or by how much."""
+    out, test = [], None
+    for i, l in enumerate(tap):
+        if l.startswith("# selftest: "):
+            test = l[len("# selftest: "):].strip()
+        elif re.match(r"^ {4}not ok \d+", l):
+            before = []
+            for p in reversed(tap[:i]):
+                if not p.startswith("    #") or len(before) == diags:
+                    break
+                before.insert(0, p.strip()[2:].strip())
+            out.append(f"{test}: {l.strip()}" + "".join(f" | {d}" for d in before))
+    return out
 
 
 def kernel_log_errors(dump, announced):
