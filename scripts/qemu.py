@@ -323,9 +323,13 @@ def qemu_cmd(role, mode, qmp, suite=None):
                        + XEN_APIC[role, False],
             # printk.devkmsg=on: what systemd's early units log before
             # journald runs (systemd-modules-load's "Inserted module") is
-            # not rate-limited away from the kernel log.
+            # not rate-limited away from the kernel log. acpi_no_memhotplug:
+            # the kernel has CONFIG_ACPI_HOTPLUG_MEMORY (as Debian's), and
+            # the README tells operators of such dom0 kernels to boot with it
+            # (xen_acpi_memory owns the memory devices; Linux must not add
+            # their memory to dom0).
             "-initrd", f"{DEBIAN_KERNEL} root=/dev/vda ro console=hvc0 earlyprintk=xen "
-                       f"printk.devkmsg=on systemd.show_status=error {append}",
+                       f"printk.devkmsg=on systemd.show_status=error acpi_no_memhotplug {append}",
         ]
     if role == "xen_hvm":
         # Hardware virtualisation under TCG: an AMD model with SVM and
