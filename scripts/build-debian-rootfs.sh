@@ -7,8 +7,8 @@
 #   build-debian-rootfs.sh base    $XENRAS_CACHE/debian/base-KEY/base.tar:
 #       debootstrap (minbase) from the registry, then `apt-get install` of
 #       systemd, Xen 4.20 (hypervisor + toolstack), rasdaemon, DKMS and the
-#       toolchain DKMS needs for Rust modules; then trixie's rasdaemon
-#       rebuilt with one upstream fix (scripts/debian/rebuild-rasdaemon.sh).
+#       toolchain DKMS needs for Rust modules; then rasdaemon 0.8.4
+#       backported from testing (scripts/debian/rebuild-rasdaemon.sh).
 #       KEY: BASE_RECIPE, the suite, the package list and that script.
 #       Downloads ~600 MB once.
 #   build-debian-rootfs.sh image   $XENRAS_CACHE/debian/image-KEY/rootfs.img
@@ -90,8 +90,7 @@ SRC
 	  chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	  chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"${BASE_PKGS[@]}" >"$entry/apt.log" 2>&1 || { tail -40 "$entry/apt.log"; exit 1; }
-	  echo "debian-rootfs: rasdaemon rebuilt from trixie's source with the fix for absent tracepoints"
-	  echo "deb-src $MIRROR $SUITE main" >>"$r/etc/apt/sources.list"
+	  echo "debian-rootfs: rasdaemon 0.8.4 backported from testing (trixie's 0.8.3 waits 30 s per absent tracepoint)"
 	  cp "$top/scripts/debian/rebuild-rasdaemon.sh" "$r/tmp/"
 	  chroot "$r" sh /tmp/rebuild-rasdaemon.sh >"$entry/rasdaemon.log" 2>&1 ||
 		{ tail -40 "$entry/rasdaemon.log"; exit 1; }

@@ -68,8 +68,8 @@ check "xl info works (Xen $(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p
 # rasdaemon records: its database has its tables (ras-mc-ctl --errors
 # fails with "no such table: mc_event" before). trixie's 0.8.3 waits 30 s
 # (under TCG here: 11 minutes) for every tracepoint the kernel lacks before
-# it opens the database; the image's rasdaemon has the upstream fix
-# (scripts/debian/rebuild-rasdaemon.sh).
+# it opens the database; the image has 0.8.4 backported from testing
+# (scripts/debian/rebuild-rasdaemon.sh), which skips them.
 diag "rasdaemon $(dpkg-query -W -f '${Version}' rasdaemon)"
 t0=$(date +%s)
 records() { ras-mc-ctl --errors >/dev/null 2>&1; }
