@@ -23,7 +23,9 @@ set -eu
 VERSION=0.8.4-2
 LOCAL='~xenras13+1'
 export DEBIAN_FRONTEND=noninteractive
-echo "deb-src http://deb.debian.org/debian forky main" >/etc/apt/sources.list.d/forky-src.list
+# check-valid-until=no: the mirror serves a snapshot whose testing Release
+# file has expired by this machine's clock (measured); stable has no expiry.
+echo "deb-src [check-valid-until=no] http://deb.debian.org/debian forky main" >/etc/apt/sources.list.d/forky-src.list
 apt-get update -qq
 apt-get install -y -q --no-install-recommends dpkg-dev
 # Build dependencies from trixie (only the source comes from forky).
