@@ -45,6 +45,9 @@ XEN_ROLES = {"xen": XEN, "xen420": XEN420, "xen_badfw": XEN, "xen_hvm": XEN}
 DEBIAN_DIR = os.path.join(BUILD, "debian")
 DEBIAN_IMAGE = os.path.join(DEBIAN_DIR, "rootfs.img")
 DEBIAN_KERNEL = os.path.join(DEBIAN_DIR, "vmlinuz")
+# What debian/modules-load.conf loads at boot: all must still be loaded
+# when the machine powers off.
+DEBIAN_BOOT_MODULES = ("xen_mce", "xen_acpi_cpu", "xen_acpi_memory")
 INITRD = os.environ.get("XENRAS_INITRD", os.path.join(BUILD, "initramfs.cpio.gz"))
 # The xen_hvm machine: dom0 is the `debian` kernel variant (gntdev,
 # gntalloc, XEN_BACKEND: what xenstored, xenconsoled and the device model
@@ -226,6 +229,27 @@ def self_test():
         assert got == want, (spec, q.resp, got, want)
     print(f"qemu.py self-test: host checks {len(hc)}/{len(hc)} (an `absent` check fails when the query fails)")
 
+    class FakeCon:
+        def __init__(self, rc):
+            self.p, self.log = type("P", (), {"wait": lambda _, timeout: rc})(), io.StringIO()
+
+        def read(self):
+            return None
+    down = ["[  260.1] reboot: Power down"]
+    all3 = "XENRAS-POWEROFF modules: xen_acpi_memory xen_acpi_cpu xen_mce "
+    po = [
+        ([all3] + down, 0, "ok"),
+        (["XENRAS-POWEROFF modules: xen_acpi_cpu xen_mce "] + down, 0, "not ok"),
+        ([all3, "[FAILED] Failed to stop xen.service"] + down, 0, "not ok"),
+        ([all3], 0, "not ok"),
+        ([all3] + down, 1, "not ok"),
+    ]
+    for lines, rc, want in po:
+        got = wait_poweroff(FakeCon(rc), lines, timeout=0)[1]
+        assert got == want, (lines, rc, got, want)
+    print(f"qemu.py self-test: debian power-off {len(po)}/{len(po)} (a boot module gone, a failed unit, "
+          "no power-down line or a QEMU failure fail it)")
+
 
 # The guest kernels' log buffer (log_buf_len= on their command lines; the
 # config's default is 128 KiB, CONFIG_LOG_BUF_SHIFT=17). 128 KiB held only
@@ -328,9 +352,13 @@ def qemu_cmd(role, mode, qmp, suite=None):
                        + XEN_APIC[role, False],
             # printk.devkmsg=on: what systemd's early units log before
             # journald runs (systemd-modules-load's "Inserted module") is
-            # not rate-limited away from the kernel log.
+            # not rate-limited away from the kernel log. acpi_no_memhotplug:
+            # the kernel has CONFIG_ACPI_HOTPLUG_MEMORY (as Debian's), and
+            # the README tells operators of such dom0 kernels to boot with it
+            # (xen_acpi_memory owns the memory devices; Linux must not add
+            # their memory to dom0).
             "-initrd", f"{DEBIAN_KERNEL} root=/dev/vda ro console=hvc0 earlyprintk=xen "
-                       f"printk.devkmsg=on systemd.show_status=error {append}",
+                       f"printk.devkmsg=on systemd.show_status=error acpi_no_memhotplug {append}",
         ]
     if role == "xen_hvm":
         # Hardware virtualisation under TCG: an AMD model with SVM and
@@ -810,11 +838,14 @@ def wait_poweroff(con, lines, timeout=180):
     except subprocess.TimeoutExpired:
         rc = None
     text = "\n".join(lines)
-    mods = re.search(r"XENRAS-POWEROFF modules: (.*)", text)
+    m = re.search(r"XENRAS-POWEROFF modules: (.*)", text)
+    mods = m.group(1).split() if m else []
+    missing = [x for x in DEBIAN_BOOT_MODULES if x not in mods]
     bad = [l for l in lines if re.search(r"Failed to|timed out|Timed out|FAILED", l)]
-    ok = rc == 0 and re.search(r"reboot: Power down", text) is not None and not bad
+    ok = rc == 0 and re.search(r"reboot: Power down", text) is not None and not bad and not missing
     log.write(f"# power-off: QEMU status {rc}, {len(lines)} lines after the dump, problems: {bad[:5]}\n")
-    return (f"clean power-off through systemd with {mods.group(1).strip() if mods else '?'}loaded "
+    return (f"clean power-off through systemd with {' '.join(mods) or 'no modules'} loaded"
+            f"{' (missing: ' + ' '.join(missing) + ')' if missing else ''} "
             f"(reboot: Power down, QEMU status {rc}, {len(bad)} failures)", "ok" if ok else "not ok")
 
 
