@@ -7,8 +7,10 @@
 #   build-debian-rootfs.sh base    $XENRAS_CACHE/debian/base-KEY/base.tar:
 #       debootstrap (minbase) from the registry, then `apt-get install` of
 #       systemd, Xen 4.20 (hypervisor + toolstack), rasdaemon, DKMS and the
-#       toolchain DKMS needs for Rust modules. KEY: BASE_RECIPE, the suite
-#       and the package list. Downloads ~600 MB once.
+#       toolchain DKMS needs for Rust modules; then rasdaemon 0.8.4
+#       backported from testing (scripts/debian/rebuild-rasdaemon.sh).
+#       KEY: BASE_RECIPE, the suite, the package list and that script.
+#       Downloads ~600 MB once.
 #   build-debian-rootfs.sh image   $XENRAS_CACHE/debian/image-KEY/rootfs.img
 #       (linked as build/debian/rootfs.img): base + `apt-get install
 #       ./linux-image-*.deb ./linux-headers-*.deb ./xen-ras-rs-dkms_*.deb`
@@ -21,7 +23,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/scripts/env.sh"
 . "$top/scripts/cache.sh"
 
-BASE_RECIPE=1
+BASE_RECIPE=2
 IMAGE_RECIPE=1
 SUITE=trixie
 MIRROR=http://deb.debian.org/debian
@@ -37,7 +39,8 @@ BASE_PKGS=(systemd-sysv udev dbus kmod procps iproute2 less
 	dkms make rustc-web bindgen clang-19 lld-19 llvm-19 libc6-dev)
 
 base_key() {
-	{ echo "base $BASE_RECIPE $SUITE $MIRROR"; printf '%s\n' "${BASE_PKGS[@]}"; } | sha256sum | cut -c1-16
+	{ echo "base $BASE_RECIPE $SUITE $MIRROR"; printf '%s\n' "${BASE_PKGS[@]}"
+	  sha256sum "$top/scripts/debian/rebuild-rasdaemon.sh" | cut -c1-64; } | sha256sum | cut -c1-16
 }
 debs() { ls "$XENRAS_BUILD"/deb/*.deb 2>/dev/null | sort; }
 image_key() {
@@ -87,6 +90,12 @@ SRC
 	  chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get update -qq
 	  chroot "$r" env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends \
 		"${BASE_PKGS[@]}" >"$entry/apt.log" 2>&1 || { tail -40 "$entry/apt.log"; exit 1; }
+	  echo "debian-rootfs: rasdaemon 0.8.4 backported from testing (trixie's 0.8.3 waits 30 s per absent tracepoint)"
+	  cp "$top/scripts/debian/rebuild-rasdaemon.sh" "$r/tmp/"
+	  chroot "$r" sh /tmp/rebuild-rasdaemon.sh >"$entry/rasdaemon.log" 2>&1 ||
+		{ tail -40 "$entry/rasdaemon.log"; exit 1; }
+	  rm "$r/tmp/rebuild-rasdaemon.sh"
+	  tail -1 "$entry/rasdaemon.log" | sed 's/^/debian-rootfs: installed: /'
 	  chroot "$r" apt-get clean
 	  chroot_umount "$r"
 	  tar -C "$r" --numeric-owner --xattrs -cf "$entry/base.tar" .

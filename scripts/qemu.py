@@ -45,6 +45,9 @@ XEN_ROLES = {"xen": XEN, "xen420": XEN420, "xen_badfw": XEN, "xen_hvm": XEN}
 DEBIAN_DIR = os.path.join(BUILD, "debian")
 DEBIAN_IMAGE = os.path.join(DEBIAN_DIR, "rootfs.img")
 DEBIAN_KERNEL = os.path.join(DEBIAN_DIR, "vmlinuz")
+# What debian/modules-load.conf loads at boot: all must still be loaded
+# when the machine powers off.
+DEBIAN_BOOT_MODULES = ("xen_mce", "xen_acpi_cpu", "xen_acpi_memory")
 INITRD = os.environ.get("XENRAS_INITRD", os.path.join(BUILD, "initramfs.cpio.gz"))
 # The xen_hvm machine: dom0 is the `debian` kernel variant (gntdev,
 # gntalloc, XEN_BACKEND: what xenstored, xenconsoled and the device model
@@ -196,6 +199,11 @@ def self_test():
          "failslab: 6 cases skipped, xen-debug allows 0"),
         ("a machine with no committed list", canned_run("hvm", selftests=["modules"]), "hvm-nolist",
          "no committed list"),
+        ("a failed case names itself and the diagnostics before it",
+         "\n".join(canned_run("hvm_legacy")).replace(
+             "    ok 1 - case 1\nok 1", "    # slab: 100 kB before, 400 kB after\n    not ok 1 - slab flat\nnot ok 1")
+         .split("\n"), "hvm_legacy",
+         "vcpu_hotplug_legacy: not ok 1 - slab flat | slab: 100 kB before, 400 kB after"),
     ]
     for what, lines, tag, want in cases:
         errors = verdict(lines, tag)
@@ -220,6 +228,27 @@ def self_test():
         got = host_check(q, spec, io.StringIO())[1]
         assert got == want, (spec, q.resp, got, want)
     print(f"qemu.py self-test: host checks {len(hc)}/{len(hc)} (an `absent` check fails when the query fails)")
+
+    class FakeCon:
+        def __init__(self, rc):
+            self.p, self.log = type("P", (), {"wait": lambda _, timeout: rc})(), io.StringIO()
+
+        def read(self):
+            return None
+    down = ["[  260.1] reboot: Power down"]
+    all3 = "XENRAS-POWEROFF modules: xen_acpi_memory xen_acpi_cpu xen_mce "
+    po = [
+        ([all3] + down, 0, "ok"),
+        (["XENRAS-POWEROFF modules: xen_acpi_cpu xen_mce "] + down, 0, "not ok"),
+        ([all3, "[FAILED] Failed to stop xen.service"] + down, 0, "not ok"),
+        ([all3], 0, "not ok"),
+        ([all3] + down, 1, "not ok"),
+    ]
+    for lines, rc, want in po:
+        got = wait_poweroff(FakeCon(rc), lines, timeout=0)[1]
+        assert got == want, (lines, rc, got, want)
+    print(f"qemu.py self-test: debian power-off {len(po)}/{len(po)} (a boot module gone, a failed unit, "
+          "no power-down line or a QEMU failure fail it)")
 
 
 # The guest kernels' log buffer (log_buf_len= on their command lines; the
@@ -323,9 +352,13 @@ def qemu_cmd(role, mode, qmp, suite=None):
                        + XEN_APIC[role, False],
             # printk.devkmsg=on: what systemd's early units log before
             # journald runs (systemd-modules-load's "Inserted module") is
-            # not rate-limited away from the kernel log.
+            # not rate-limited away from the kernel log. acpi_no_memhotplug:
+            # the kernel has CONFIG_ACPI_HOTPLUG_MEMORY (as Debian's), and
+            # the README tells operators of such dom0 kernels to boot with it
+            # (xen_acpi_memory owns the memory devices; Linux must not add
+            # their memory to dom0).
             "-initrd", f"{DEBIAN_KERNEL} root=/dev/vda ro console=hvc0 earlyprintk=xen "
-                       f"printk.devkmsg=on systemd.show_status=error {append}",
+                       f"printk.devkmsg=on systemd.show_status=error acpi_no_memhotplug {append}",
         ]
     if role == "xen_hvm":
         # Hardware virtualisation under TCG: an AMD model with SVM and
@@ -529,6 +562,7 @@ class Run:
         failed = sum(1 for c in cases if c.startswith("not ok")) + sum(1 for _, r in self.hostchecks if r != "ok")
         if failed_top:
             errors.append("failed: " + ", ".join(failed_top))
+            errors += failed_case_details(tap)
         res = {"role": self.tag, "selftests": len(top), "cases_passed": passed, "cases_failed": failed,
                "cases_skipped": skipped, "skipped_by_selftest": skipped_by,
                "sanitizer_reports": len(reports),
@@ -545,6 +579,24 @@ class Run:
             print(f"{self.tag}: {len(top)} selftests, {passed} cases passed, {failed} failed, {skipped} skipped, "
                   f"{elapsed:.0f} s (log: {log_path})", flush=True)
         return res
+
+
+def failed_case_details(tap, diags=4):
+    """Each failed case of a selftest, with the diagnostics printed just
+    before it: CI shows only the tier's summary, and "not ok 5 vcpu_soak"
+    alone does not say which check failed, or by how much."""
+    out, test = [], None
+    for i, l in enumerate(tap):
+        if l.startswith("# selftest: "):
+            test = l[len("# selftest: "):].strip()
+        elif re.match(r"^ {4}not ok \d+", l):
+            before = []
+            for p in reversed(tap[:i]):
+                if not p.startswith("    #") or len(before) == diags:
+                    break
+                before.insert(0, p.strip()[2:].strip())
+            out.append(f"{test}: {l.strip()}" + "".join(f" | {d}" for d in before))
+    return out
 
 
 def kernel_log_errors(dump, announced):
@@ -795,11 +847,14 @@ def wait_poweroff(con, lines, timeout=180):
     except subprocess.TimeoutExpired:
         rc = None
     text = "\n".join(lines)
-    mods = re.search(r"XENRAS-POWEROFF modules: (.*)", text)
+    m = re.search(r"XENRAS-POWEROFF modules: (.*)", text)
+    mods = m.group(1).split() if m else []
+    missing = [x for x in DEBIAN_BOOT_MODULES if x not in mods]
     bad = [l for l in lines if re.search(r"Failed to|timed out|Timed out|FAILED", l)]
-    ok = rc == 0 and re.search(r"reboot: Power down", text) is not None and not bad
+    ok = rc == 0 and re.search(r"reboot: Power down", text) is not None and not bad and not missing
     log.write(f"# power-off: QEMU status {rc}, {len(lines)} lines after the dump, problems: {bad[:5]}\n")
-    return (f"clean power-off through systemd with {mods.group(1).strip() if mods else '?'}loaded "
+    return (f"clean power-off through systemd with {' '.join(mods) or 'no modules'} loaded"
+            f"{' (missing: ' + ' '.join(missing) + ')' if missing else ''} "
             f"(reboot: Power down, QEMU status {rc}, {len(bad)} failures)", "ok" if ok else "not ok")
 
 

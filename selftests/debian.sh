@@ -8,8 +8,18 @@
 # toolstack brings it up. The clean power-off through systemd is checked by
 # the harness after this script (scripts/qemu.py, role debian).
 . /selftests/lib.sh
-plan 15
+plan 16
 kver=$(uname -r)
+# within SECONDS command...: retry every second until it succeeds, by the
+# clock (ras-mc-ctl takes seconds under TCG: lib.sh's wait_for counts tries).
+within() {
+	_end=$(($(date +%s) + $1))
+	shift
+	until "$@"; do
+		[ "$(date +%s)" -lt "$_end" ] || return 1
+		sleep 1
+	done
+}
 
 state=$(timeout 120 systemctl is-system-running --wait 2>&1)
 diag "systemctl is-system-running: $state"
@@ -30,30 +40,45 @@ check "dkms status: xen-ras-rs built and installed for $kver" \
 # Logged before journald ran: found by its identifier, or in the kernel log.
 { journalctl -b -o cat -t systemd-modules-load; dmesg | grep 'systemd-modules-load'; } >/tmp/modules-load.log 2>&1
 diag "$(cat /tmp/modules-load.log)"
-check "systemd-modules-load inserted xen_mce and xen_acpi_cpu at boot" \
+check "systemd-modules-load inserted xen_mce, xen_acpi_cpu and xen_acpi_memory at boot" \
 	sh -c "grep -q \"Inserted module 'xen_mce'\" /tmp/modules-load.log &&
-		grep -q \"Inserted module 'xen_acpi_cpu'\" /tmp/modules-load.log"
+		grep -q \"Inserted module 'xen_acpi_cpu'\" /tmp/modules-load.log &&
+		grep -q \"Inserted module 'xen_acpi_memory'\" /tmp/modules-load.log"
 check "the modules loaded are DKMS's ($(modinfo -n xen_mce 2>&1))" \
-	sh -c "grep -q '^xen_mce ' /proc/modules && grep -q '^xen_acpi_cpu ' /proc/modules &&
-		modinfo -n xen_mce | grep -q '^/lib/modules/$kver/updates/dkms/' ||
-		modinfo -n xen_mce | grep -q '^/usr/lib/modules/$kver/updates/dkms/'"
+	sh -c "for m in xen_mce xen_acpi_cpu xen_acpi_memory; do
+			grep -q \"^\$m \" /proc/modules &&
+			modinfo -n \$m | grep -Eq '^(/usr)?/lib/modules/$kver/updates/dkms/' || exit 1
+		done"
+# xen_acpi_memory on a kernel with CONFIG_ACPI_HOTPLUG_MEMORY (as Debian's):
+# dom0 boots with acpi_no_memhotplug, as the README tells operators, and the
+# module loaded to its last line (it warns on such kernels in any case: it
+# cannot read the boot parameter). The machine has no DIMM slots: no memory
+# devices to handle.
+dmesg | grep 'xen_acpi_memory' >/tmp/memory.log
+diag "$(cat /tmp/memory.log)"
+check "dom0 booted with acpi_no_memhotplug" grep -qw acpi_no_memhotplug /proc/cmdline
+check "xen_acpi_memory loaded: $(sed -n 's/.*xen_acpi_memory: \(handling [0-9]* memory devices\).*/\1/p' /tmp/memory.log)" \
+	sh -c "grep -q 'xen_acpi_memory: handling [0-9]* memory devices;' /tmp/memory.log &&
+		! grep -qiE 'xen_acpi_memory: .*(error|failed|refus)' /tmp/memory.log"
 
 nr_cpus() { xl info 2>/dev/null | sed -n 's/^nr_cpus *: *//p'; }
 n0=$(nr_cpus)
 check "xl info works (Xen $(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p'), nr_cpus $n0)" [ -n "$n0" ]
 
+# rasdaemon records: its database has its tables (ras-mc-ctl --errors
+# fails with "no such table: mc_event" before). trixie's 0.8.3 waits 30 s
+# (under TCG here: 11 minutes) for every tracepoint the kernel lacks before
+# it opens the database; the image has 0.8.4 backported from testing
+# (scripts/debian/rebuild-rasdaemon.sh), which skips them.
+diag "rasdaemon $(dpkg-query -W -f '${Version}' rasdaemon)"
+t0=$(date +%s)
+records() { ras-mc-ctl --errors >/dev/null 2>&1; }
+within 120 records
+check "rasdaemon records: ras-mc-ctl --errors reads its database ($(($(date +%s) - t0)) s after the system was up)" records
+[ -z "$FAILED" ] || diag "$(ras-mc-ctl --errors 2>&1 | head -3; journalctl -b -o cat -u rasdaemon.service | grep -v set_event | tail -12)"
+
 # errors_have PATTERN: ras-mc-ctl --errors (rasdaemon's database) shows it.
 errors_have() { ras-mc-ctl --errors 2>/dev/null | grep -qi "$1"; }
-# within SECONDS command...: retry every second until it succeeds, by the
-# clock (ras-mc-ctl takes seconds under TCG: lib.sh's wait_for counts tries).
-within() {
-	_end=$(($(date +%s) + $1))
-	shift
-	until "$@"; do
-		[ "$(date +%s)" -lt "$_end" ] || return 1
-		sleep 1
-	done
-}
 # Corrected error, found by Xen's poller (seconds), then an SRAO (#MC).
 deadline 120 "corrected error reaches ras-mc-ctl"
 host_request "mce 1 1 0x9c0000400000009f 0x0 0x12345000 0x86"
@@ -75,9 +100,25 @@ host_request "device_add Haswell-noTSX-x86_64-cpu,id=cpu8,socket-id=1,core-id=0,
 within 60 sh -c "dmesg | grep -q 'Xen CPU [0-9]*: left offline'"
 cpu=$(dmesg | sed -n 's/.*Xen CPU \([0-9]*\): left offline.*/\1/p' | tail -1)
 check "hot-added CPU reached Xen as CPU ${cpu:-none}, left offline" [ -n "$cpu" ]
-out=$(timeout 60 xen-hptool cpu-online "${cpu:-999}" 2>&1)
-diag "xen-hptool cpu-online $cpu: $out"
-check "xen-hptool cpu-online $cpu" sh -c "echo '$out' | grep -q 'onlined successfully'"
-check "xl info: nr_cpus $n0 -> $(nr_cpus)" within 10 sh -c "[ \"\$(xl info | sed -n 's/^nr_cpus *: *//p')\" = $((n0 + 1)) ]"
+xenv=$(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p')
+case $xenv in
+4.20.*)
+	# Measured (2026-12-06, trixie's 4.20.4+63, "Xen-4.20.5-pre"): Xen
+	# panics bringing the hot-added CPU up, a general protection fault on
+	# that CPU in write_stub_trampoline (start_secondary ->
+	# percpu_traps_init: the pointer to its stub page is not canonical,
+	# 0xffff0600...). The whole host stops; the rebuilt 4.17 of the xen
+	# machine onlines the same CPU (selftests/xen_acpi_cpu*.sh). Not run
+	# here, so that the rest of this machine's cases (power-off) run.
+	skip "xen-hptool cpu-online $cpu: Xen $xenv panics onlining a hot-added CPU under QEMU (README)"
+	skip "xl info: nr_cpus grows: not run (cpu-online skipped)"
+	;;
+*)
+	out=$(timeout 60 xen-hptool cpu-online "${cpu:-999}" 2>&1)
+	diag "xen-hptool cpu-online $cpu: $out"
+	check "xen-hptool cpu-online $cpu" sh -c "echo '$out' | grep -q 'onlined successfully'"
+	check "xl info: nr_cpus $n0 -> $(nr_cpus)" within 10 sh -c "[ \"\$(xl info | sed -n 's/^nr_cpus *: *//p')\" = $((n0 + 1)) ]"
+	;;
+esac
 deadline 0
 [ -z "$FAILED" ]

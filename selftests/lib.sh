@@ -86,10 +86,26 @@ slab_growth() {
 }
 # slab_flat BEFORE-FILE AFTER-FILE S0 S1 WHAT: the soak verdict, with the
 # caches that grew most as diagnostics (256 kB tolerance: see slab_kb).
+# Over the tolerance, it reads again twice, 10 s apart, and keeps the
+# least: what the selftest's own processes and deferred frees leave behind
+# for a moment goes (measured on hvm-debug: +93 kB and -112 kB in two runs
+# of the same 100 cycles, the growth spread over mm_struct, task_struct,
+# filp, kmemleak_object), a leak stays.
 slab_flat() {
-	diag "unreclaimable slab objects: $3 kB before, $4 kB after $5; grew most:"
+	_s1=$4
+	for _again in 1 2; do
+		[ $((_s1 - $3)) -lt 256 ] && break
+		diag "unreclaimable slab objects: $_s1 kB after $5, over the tolerance; reading again in 10 s"
+		sleep 10
+		_s=$(slab_kb "$2.again")
+		if [ "$_s" -lt "$_s1" ]; then
+			_s1=$_s
+			cp "$2.again" "$2"
+		fi
+	done
+	diag "unreclaimable slab objects: $3 kB before, $_s1 kB after $5; grew most:"
 	diag "$(slab_growth "$1" "$2")"
-	check "unreclaimable slab objects flat: $3 -> $4 kB (tolerance 256 kB)" [ $(($4 - $3)) -lt 256 ]
+	check "unreclaimable slab objects flat: $3 -> $_s1 kB (tolerance 256 kB)" [ $((_s1 - $3)) -lt 256 ]
 }
 # CPU hotplug helpers: is_online N (Linux CPU N online), runs_on N (a task
 # pinned to CPU N really runs there).
