@@ -352,10 +352,11 @@ def qemu_cmd(role, mode, qmp, suite=None):
         # xen: DIMM slots for xen_acpi_memory: QEMU then builds an SRAT (one
         # node) with a hot-pluggable range from 4 GiB, which Xen needs for
         # XENPF_mem_hotadd. maxmem: the selftest's DIMMs (1 GiB, 2 x 512 MiB,
-        # 128 MiB). A larger console ring keeps Xen's boot messages (SRAT)
-        # readable from dom0.
-        mem, conring = (("2048,slots=4,maxmem=4224M", " conring_size=256k") if role in ("xen", "xen_badfw")
-                         else ("2048", ""))
+        # the burst's 2 x 512 MiB, 256 MiB). A larger console ring keeps
+        # Xen's boot messages (SRAT) readable from dom0. xen_badfw plugs
+        # fewer DIMMs.
+        mem = {"xen": "2048,slots=6,maxmem=5376M", "xen_badfw": "2048,slots=4,maxmem=4224M"}.get(role, "2048")
+        conring = " conring_size=256k" if mem != "2048" else ""
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
             "-smp", smp(role, suite, 2), "-m", mem,
