@@ -204,7 +204,7 @@ impl HostMemOps for Device<'_> {
                 pxm,
                 err,
             } => pr_err!(
-                "{}: memory {} not added: Xen refused XENPF_mem_hotadd(pfn {:#x}-{:#x}, PXM {}): error {} (Xen needs a whole 256 MiB PDX group, inside a hot-pluggable SRAT range of that node, not yet present)\n",
+                "{}: memory {} not added: Xen refused XENPF_mem_hotadd(pfn {:#x}-{:#x}, PXM {}): error {} (Xen needs more than one whole 256 MiB PDX group, inside a hot-pluggable SRAT range of that node, not yet present)\n",
                 p,
                 Span(range),
                 spfn,
