@@ -76,8 +76,8 @@ pub fn mce_log(m: &Mce) {
 /// kernel's resource tree (`/proc/iomem`): memory Linux uses as its own.
 pub fn system_ram_intersects(start: u64, size: u64) -> bool {
     // SAFETY: `region_intersects()` only reads the resource tree, under its
-    // own lock, and takes any range (an empty or wrapping one intersects
-    // nothing).
+    // own lock, and compares the range's bounds with its entries: no range
+    // makes it touch memory it does not own.
     unsafe { bindings::xenras_system_ram_intersects(start, size) }
 }
 
