@@ -11,6 +11,10 @@
                              processor objects (scripts/acpi/bad_processors.asl)
   qemu.py xen_badfw --mode check   the xen machine plus, in dom0, an SSDT of
                              broken memory devices (scripts/acpi/bad_memory.asl)
+  qemu.py xen_nativemem --mode check   the xen machine's Xen and DIMM slots,
+                             dom0 = the `debian` kernel variant (Linux's own
+                             ACPI memory hotplug built in, as Debian's), run
+                             with XENRAS_KDIR/XENRAS_INITRD of that variant
   qemu.py xen --mode run     interactive demo (Ctrl-A x quits QEMU)
 
 In check mode the guest's init runs selftests/run.sh and prints TAP between
@@ -37,7 +41,7 @@ KDIR = os.environ.get("XENRAS_KDIR", os.path.join(BUILD, "linux-source-6.12"))
 BZIMAGE = os.path.join(KDIR, "arch/x86/boot/bzImage")
 XEN = os.path.join(BUILD, "xen", "xen")
 XEN420 = os.path.join(BUILD, "xen-4.20", "xen")
-XEN_ROLES = {"xen": XEN, "xen420": XEN420, "xen_badfw": XEN, "xen_hvm": XEN}
+XEN_ROLES = {"xen": XEN, "xen420": XEN420, "xen_badfw": XEN, "xen_hvm": XEN, "xen_nativemem": XEN}
 # The debian machine (issue 15): Debian 13's stock Xen 4.20 booting the
 # project's debian-variant kernel, as packaged (`make deb`), as dom0 from a
 # trixie root filesystem on a virtio disk (scripts/build-debian-rootfs.sh);
@@ -261,13 +265,14 @@ LOG_BUF_LEN = "4M"
 
 # Measured under TCG on this machine kind: see README.md.
 TIMEOUT = {"xen": 1500, "xen420": 600, "xen_badfw": 300, "hvm": 600, "hvm_legacy": 600, "hvm_badfw": 600,
-           "xen_hvm": 3000, "debian": 900}
+           "xen_hvm": 3000, "debian": 900, "xen_nativemem": 900}
 
 
 # Possible CPUs: the Xen benchmarks hot-add two; the HVM selftests add six
 # vCPUs because QEMU 7.2 under TCG aborts on any CPU device_add after a CPU
 # unplug (measured, native handler too), so every add needs a fresh slot.
 MAXCPUS = {("xen", False): 18, ("debian", False): 18, ("xen", True): 6, ("xen420", False): 4, ("xen_badfw", False): 4,
+           ("xen_nativemem", False): 4,
            ("hvm", False): 7, ("hvm", True): 5,
            ("xen_hvm", False): 2, ("xen_hvm", True): 2,
            ("hvm_legacy", False): 4, ("hvm_legacy", True): 4,
@@ -394,10 +399,13 @@ def qemu_cmd(role, mode, qmp, suite=None):
         # xen: DIMM slots for xen_acpi_memory: QEMU then builds an SRAT (one
         # node) with a hot-pluggable range from 4 GiB, which Xen needs for
         # XENPF_mem_hotadd. maxmem: the selftest's DIMMs (1 GiB, 2 x 512 MiB,
-        # 128 MiB). A larger console ring keeps Xen's boot messages (SRAT)
-        # readable from dom0.
-        mem, conring = (("2048,slots=4,maxmem=4224M", " conring_size=256k") if role in ("xen", "xen_badfw")
-                         else ("2048", ""))
+        # the burst's 2 x 512 MiB, 256 MiB). A larger console ring keeps
+        # Xen's boot messages (SRAT) readable from dom0. xen_badfw and
+        # xen_nativemem (Linux's own ACPI memory hotplug in a dom0 that has
+        # it: selftests/xen_acpi_memory_native.sh) plug fewer DIMMs.
+        mem = {"xen": "2048,slots=6,maxmem=5376M", "xen_badfw": "2048,slots=4,maxmem=4224M",
+               "xen_nativemem": "2048,slots=4,maxmem=4224M"}.get(role, "2048")
+        conring = " conring_size=256k" if mem != "2048" else ""
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
             "-smp", smp(role, suite, 2), "-m", mem,
@@ -915,7 +923,8 @@ def main():
     if sys.argv[1:] == ["--self-test"]:
         self_test()
         return
-    ap.add_argument("role", choices=["xen", "xen420", "xen_badfw", "hvm", "hvm_legacy", "hvm_badfw", "xen_hvm", "debian"])
+    ap.add_argument("role", choices=["xen", "xen420", "xen_badfw", "hvm", "hvm_legacy", "hvm_badfw", "xen_hvm",
+                                    "debian", "xen_nativemem"])
     ap.add_argument("--tag", help="name for logs and results (default: the role)")
     ap.add_argument("--suite", help="run the selftests marked with this role instead (benchmarks)")
     ap.add_argument("--scan-sanitizers", action="store_true",
@@ -932,6 +941,9 @@ def main():
     for f in need:
         if not os.path.exists(f):
             sys.exit(f"missing {f}: run make first")
+    if a.role == "xen_nativemem" and "CONFIG_ACPI_HOTPLUG_MEMORY=y" not in \
+            open(os.path.join(KDIR, ".config")).read().split("\n"):
+        sys.exit(f"xen_nativemem: {KDIR} has no CONFIG_ACPI_HOTPLUG_MEMORY: run make check-xen-nativemem")
     os.makedirs(os.path.join(BUILD, "logs"), exist_ok=True)
     if a.mode == "run":
         qmp = os.path.join(BUILD, f"qmp-{a.role}-run.sock")

@@ -5,11 +5,14 @@
 # Xen's own count of the host's memory (XEN_SYSCTL_physinfo) grows by
 # exactly the DIMM; a DIMM too small for Xen is refused with _OST 1, an
 # eject with _OST 0x80; a DIMM plugged while the module is unloaded is
-# added at load; dom0 never takes the memory as its own RAM.
-# The xen machine: -m 2048,slots=4,maxmem=4224M (scripts/qemu.py); DIMMs
+# added at load; a burst of notifications (two plugs among twenty eject
+# requests) loses and repeats no hot-add; a 256 MiB DIMM (one whole PDX
+# group) is still too small for Xen; dom0 never takes the memory as
+# its own RAM.
+# The xen machine: -m 2048,slots=6,maxmem=5376M (scripts/qemu.py); DIMMs
 # are placed from 4 GiB in plug order.
 . /selftests/lib.sh
-plan 27
+plan 31
 P=/selftests/xen_physinfo
 field() { $P | sed -n "s/.*$1=\([0-9]*\).*/\1/p"; }
 log() { dmesg | grep -q "xen_acpi_memory: .*$1"; }
@@ -126,12 +129,55 @@ check "Xen's total memory grew by exactly 512 MiB: $t2 -> $t4" [ $((t4 - t2)) -e
 check "load says what it did with each present DIMM" \
 	sh -c 'dmesg | tail -n +$(('"$mark"' + 1)) | grep -q "at load 3 present: 1 ranges added to Xen"'
 
-# Too small: Xen adds whole 256 MiB PDX groups only.
-plug 3 128M
-check "128 MiB DIMM refused by Xen with a clear log line (EINVAL)" \
-	wait_for 30 log "memory \[0x180000000-0x187ffffff\] (128 MiB) not added: Xen refused XENPF_mem_hotadd(pfn 0x180000-0x188000, PXM 0): error -22"
+# A burst of notifications: twenty eject requests (d1, d2, ten each) in
+# ten monitor requests about half a second apart (what the serial console
+# carries; each request waits 0.2 s for the console), and among them two
+# 512 MiB DIMMs plugged. QEMU raises its memory hotplug GPE for every
+# request; each run of the scan method (_E03 -> MSCN) notifies every slot
+# with an insert (device check) or removal (eject request) pending, so
+# requests that arrive before the last scan ran are answered by one
+# notification. Every hot-add must happen once, no more.
+mark=$(dmesg | wc -l)
+ej0=$(dmesg | grep -c 'eject refused: Xen cannot hot-remove memory')
+host_request_now "object_add memory-backend-ram,id=m5,size=512M ; object_add memory-backend-ram,id=m6,size=512M"
+for i in 1 2 3 4 5 6 7 8 9 10; do
+	req="device_del d1 ; device_del d2"
+	[ $i = 3 ] && req="$req ; device_add pc-dimm,id=d5,memdev=m5"
+	[ $i = 7 ] && req="$req ; device_add pc-dimm,id=d6,memdev=m6"
+	host_request_now "$req"
+	sleep 0.3
+done
+added() { since_mark | grep -c "xen_acpi_memory: .*memory \[$1\] (512 MiB) added to Xen"; }
+both() { [ "$(added 0x180000000-0x19fffffff)" -ge 1 ] && [ "$(added 0x1a0000000-0x1bfffffff)" -ge 1 ]; }
+wait_for 60 both
+sleep 5
+a5=$(added 0x180000000-0x19fffffff) a6=$(added 0x1a0000000-0x1bfffffff)
+ej=$(($(dmesg | grep -c 'eject refused: Xen cannot hot-remove memory') - ej0))
+diag "burst: $(since_mark | grep -c 'xen_acpi_memory: ') module log lines, $ej eject refusals; added: d5 $a5 times, d6 $a6 times"
+diag "$(since_mark | grep 'xen_acpi_memory: ' | grep -v 'eject refused' | tail -6)"
+check "burst (20 eject requests and 2 plugs in 5 s): each 512 MiB DIMM added to Xen once (d5 $a5, d6 $a6)" \
+	sh -c "[ '$a5' = 1 ] && [ '$a6' = 1 ]"
+t6=$(field total_pages)
+check "Xen's total memory grew by exactly 1 GiB: $t4 -> $t6" [ $((t6 - t4)) -eq $((1024 * MIB)) ]
+check "each device check answered in its log line with _OST 0 (2 lines), each eject request with _OST 0x80 ($ej lines)" \
+	sh -c "[ \$(dmesg | tail -n +$((mark + 1)) | grep -c 'xen_acpi_memory: .*1 of 1 memory ranges added to Xen.*: _OST 0x0\$') = 2 ] && [ $ej -ge 1 ]"
+check "nothing else logged in the burst: no refusal, no error, no ignored notification" \
+	sh -c "! dmesg | tail -n +$((mark + 1)) | grep 'xen_acpi_memory: ' | grep -v 'added to Xen\|eject refused: Xen cannot hot-remove memory: _OST 0x80'"
+ost d5 1 0
+ost d6 1 0
+ost d1 3 128
+ost d2 3 128
+host_check "DIMM d1 still plugged after the burst ;; qmp:query-memory-devices ;; \"id\": \"d1\""
+host_check "DIMM d2 still plugged after the burst ;; qmp:query-memory-devices ;; \"id\": \"d2\""
+
+# Too small: one whole 256 MiB PDX group, aligned. Xen 4.17's
+# mem_hotadd_check() wants the first group boundary at or after the start
+# below the group of the last page (sidx < eidx): more than 256 MiB.
+plug 3 256M
+check "256 MiB DIMM (one whole PDX group) refused by Xen with a clear log line (EINVAL)" \
+	wait_for 30 log "memory \[0x1c0000000-0x1cfffffff\] (256 MiB) not added: Xen refused XENPF_mem_hotadd(pfn 0x1c0000-0x1d0000, PXM 0): error -22"
 ost d3 1 1
-check "Xen's memory unchanged after the refusal" [ "$(field total_pages)" = "$t4" ]
+check "Xen's memory unchanged after the refusal" [ "$(field total_pages)" = "$t6" ]
 check "host healthy: Xen answers, dom0 runs, the module unloads" \
 	sh -c "$P >/dev/null && rmmod xen_acpi_memory"
 check "no kernel bug, warning or oops report in dom0's log" sh -c '! dmesg | grep -qE "BUG:|WARNING:|Oops"'

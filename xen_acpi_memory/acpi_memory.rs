@@ -144,6 +144,24 @@ impl HostMemOps for Device<'_> {
     }
 
     fn hotadd(&mut self, spfn: u64, epfn: u64, pxm: u32) -> Result {
+        // Memory Linux's own hotplug already took (a kernel with
+        // CONFIG_ACPI_HOTPLUG_MEMORY booted without acpi_no_memhotplug):
+        // dom0 maps those machine frames, and Xen would build its frame
+        // table in them. Measured: Xen panicked when dom0 later updated
+        // such a mapping (Documentation/ABI/xen_acpi_memory.rst).
+        let (start, size) = (
+            spfn << kernel::page::PAGE_SHIFT,
+            (epfn - spfn) << kernel::page::PAGE_SHIFT,
+        );
+        if xenras::sys::system_ram_intersects(start, size) {
+            pr_err!(
+                "{}: memory [{:#x}-{:#x}] not given to Xen: it is System RAM in dom0 (Linux's own memory hotplug took it: boot dom0 with acpi_no_memhotplug)\n",
+                self.h.path(),
+                start,
+                start + size - 1
+            );
+            return Err(EBUSY);
+        }
         xen::mem_hotadd(spfn, epfn, pxm)
     }
 
@@ -180,6 +198,8 @@ impl HostMemOps for Device<'_> {
                 p,
                 Span(range)
             ),
+            // Not asked: `hotadd` logged why.
+            RangeResult::Refused { err, .. } if err == EBUSY => {}
             // At load Xen cannot tell us whether an earlier load of this
             // module added the range (it refuses both with EINVAL): say so.
             RangeResult::Refused {
@@ -204,7 +224,7 @@ impl HostMemOps for Device<'_> {
                 pxm,
                 err,
             } => pr_err!(
-                "{}: memory {} not added: Xen refused XENPF_mem_hotadd(pfn {:#x}-{:#x}, PXM {}): error {} (Xen needs a whole 256 MiB PDX group, inside a hot-pluggable SRAT range of that node, not yet present)\n",
+                "{}: memory {} not added: Xen refused XENPF_mem_hotadd(pfn {:#x}-{:#x}, PXM {}): error {} (Xen needs more than one whole 256 MiB PDX group, inside a hot-pluggable SRAT range of that node, not yet present)\n",
                 p,
                 Span(range),
                 spfn,

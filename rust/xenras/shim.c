@@ -5,6 +5,8 @@
  */
 #include <linux/acpi.h>
 #include <linux/cpumask.h>
+#include <linux/ioport.h>
+#include <linux/mm.h>
 #include <linux/poll.h>
 #include <xen/xen.h>
 #include <asm/apicdef.h>
@@ -42,6 +44,12 @@ int xenras_hypervisor_platform_op(struct xen_platform_op *op)
 int xenras_hypervisor_memory_op(unsigned int cmd, void *arg)
 {
 	return HYPERVISOR_memory_op(cmd, arg);
+}
+
+/* IORESOURCE_SYSTEM_RAM is a macro of two flags. */
+bool xenras_system_ram_intersects(u64 start, u64 size)
+{
+	return region_intersects(start, size, IORESOURCE_SYSTEM_RAM, IORES_DESC_NONE) != REGION_DISJOINT;
 }
 
 void xenras_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt)

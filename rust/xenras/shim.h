@@ -18,6 +18,7 @@ bool xenras_acpi_disabled(void);
 int xenras_hypervisor_mca(struct xen_mc *mc);
 int xenras_hypervisor_platform_op(struct xen_platform_op *op);
 int xenras_hypervisor_memory_op(unsigned int cmd, void *arg);
+bool xenras_system_ram_intersects(u64 start, u64 size);
 unsigned int xenras_nr_cpu_ids(void);
 bool xenras_cpu_present(unsigned int cpu);
 bool xenras_cpu_online(unsigned int cpu);

@@ -72,6 +72,15 @@ pub fn mce_log(m: &Mce) {
     unsafe { bindings::mce_log(&mut c) };
 }
 
+/// Whether any byte of `start .. start + size` is System RAM in this
+/// kernel's resource tree (`/proc/iomem`): memory Linux uses as its own.
+pub fn system_ram_intersects(start: u64, size: u64) -> bool {
+    // SAFETY: `region_intersects()` only reads the resource tree, under its
+    // own lock, and compares the range's bounds with its entries: no range
+    // makes it touch memory it does not own.
+    unsafe { bindings::xenras_system_ram_intersects(start, size) }
+}
+
 /// Whether the kernel runs without ACPI (`acpi=off`, or no tables).
 pub fn acpi_disabled() -> bool {
     // SAFETY: reads a boot-time flag; no preconditions.

@@ -14,8 +14,8 @@
 //! loaded) is not asked again: Xen would refuse it (`-EINVAL`), and a repeated
 //! device check is no failure. A range whose ends are not 2 MiB-aligned is
 //! not asked either: Xen's `mem_hotadd_check()` refuses those, and the log
-//! says why. Everything else is Xen's to judge (at least one whole PDX group,
-//! inside a hot-pluggable SRAT range of that node, below the frame table's
+//! says why. Everything else is Xen's to judge (more than one whole PDX
+//! group, inside a hot-pluggable SRAT range of that node, below the frame table's
 //! limit): its answer is logged per range.
 
 use super::crs::{self, CrsError, MemRange};
