@@ -143,25 +143,16 @@ impl HostMemOps for Device<'_> {
                 .any(|&(s, e)| s <= start && end <= e)
     }
 
-    fn hotadd(&mut self, spfn: u64, epfn: u64, pxm: u32) -> Result {
+    fn dom0_ram(&mut self, r: &MemRange) -> bool {
         // Memory Linux's own hotplug already took (a kernel with
         // CONFIG_ACPI_HOTPLUG_MEMORY booted without acpi_no_memhotplug):
         // dom0 maps those machine frames, and Xen would build its frame
         // table in them. Measured: Xen panicked when dom0 later updated
         // such a mapping (Documentation/ABI/xen_acpi_memory.rst).
-        let (start, size) = (
-            spfn << kernel::page::PAGE_SHIFT,
-            (epfn - spfn) << kernel::page::PAGE_SHIFT,
-        );
-        if xenras::sys::system_ram_intersects(start, size) {
-            pr_err!(
-                "{}: memory [{:#x}-{:#x}] not given to Xen: it is System RAM in dom0 (Linux's own memory hotplug took it: boot dom0 with acpi_no_memhotplug)\n",
-                self.h.path(),
-                start,
-                start + size - 1
-            );
-            return Err(EBUSY);
-        }
+        xenras::sys::system_ram_intersects(r.start, r.len)
+    }
+
+    fn hotadd(&mut self, spfn: u64, epfn: u64, pxm: u32) -> Result {
         xen::mem_hotadd(spfn, epfn, pxm)
     }
 
@@ -198,8 +189,12 @@ impl HostMemOps for Device<'_> {
                 p,
                 Span(range)
             ),
-            // Not asked: `hotadd` logged why.
-            RangeResult::Refused { err, .. } if err == EBUSY => {}
+            RangeResult::Dom0Ram { range } => pr_err!(
+                "{}: memory [{:#x}-{:#x}] not given to Xen: it is System RAM in dom0 (Linux's own memory hotplug took it: boot dom0 with acpi_no_memhotplug)\n",
+                p,
+                range.start,
+                range.start.saturating_add(range.len.saturating_sub(1))
+            ),
             // At load Xen cannot tell us whether an earlier load of this
             // module added the range (it refuses both with EINVAL): say so.
             RangeResult::Refused {

@@ -14,7 +14,8 @@
 //! loaded) is not asked again: Xen would refuse it (`-EINVAL`), and a repeated
 //! device check is no failure. A range whose ends are not 2 MiB-aligned is
 //! not asked either: Xen's `mem_hotadd_check()` refuses those, and the log
-//! says why. Everything else is Xen's to judge (more than one whole PDX
+//! says why. Nor is a range of which dom0 already uses some as its own RAM
+//! (Linux's own memory hotplug took it). Everything else is Xen's to judge (more than one whole PDX
 //! group, inside a hot-pluggable SRAT range of that node, below the frame table's
 //! limit): its answer is logged per range.
 
@@ -72,6 +73,10 @@ pub enum RangeResult<E> {
     Known { range: MemRange },
     /// Not 2 MiB-aligned at one end: not asked (Xen refuses those).
     Unaligned { range: MemRange },
+    /// Some of it is already RAM dom0 uses as its own (Linux's own memory
+    /// hotplug took it): not asked. Xen would build the range's frame
+    /// table in frames dom0 maps (measured: Xen panicked later).
+    Dom0Ram { range: MemRange },
     /// Xen refused it.
     Refused {
         range: MemRange,
@@ -98,6 +103,8 @@ pub trait HostMemOps {
     /// Whether Xen already has all of `range` (boot memory map, or added
     /// since the module loaded).
     fn known_to_xen(&mut self, range: &MemRange) -> bool;
+    /// Whether any of `range` is RAM dom0 uses as its own.
+    fn dom0_ram(&mut self, range: &MemRange) -> bool;
     /// `XENPF_mem_hotadd` for page frames `spfn .. epfn`.
     fn hotadd(&mut self, spfn: u64, epfn: u64, pxm: u32) -> Result<(), Self::Err>;
     /// Called once per range, in `_CRS` order, as soon as its result is
@@ -110,7 +117,7 @@ pub trait HostMemOps {
 pub enum Outcome {
     /// Every range of `_CRS` was handled ([`HostMemOps::range_done`] saw
     /// each): `added` now in Xen, `known` already there, `failed` refused
-    /// (by Xen or for alignment).
+    /// (by Xen, for alignment, or as dom0's own RAM).
     Done {
         ranges: u32,
         added: u32,
@@ -174,6 +181,9 @@ pub fn host_mem_event<O: HostMemOps>(ops: &mut O, notify: u32) -> Outcome {
         } else if range.start % XEN_ALIGN != 0 || end % XEN_ALIGN != 0 {
             failed += 1;
             RangeResult::Unaligned { range }
+        } else if ops.dom0_ram(&range) {
+            failed += 1;
+            RangeResult::Dom0Ram { range }
         } else {
             let (spfn, epfn) = (range.start >> PAGE_SHIFT, end >> PAGE_SHIFT);
             match ops.hotadd(spfn, epfn, pxm) {
@@ -227,6 +237,7 @@ mod tests {
         crs: Option<Vec<u8>>,
         pxm_chain: [Option<u32>; 3],
         xen: Vec<(u64, u64)>,
+        dom0_ram: Vec<(u64, u64)>,
         hotadd_err: Option<i32>,
         calls: Vec<(u64, u64, u32)>,
         results: Vec<RangeResult<i32>>,
@@ -239,6 +250,7 @@ mod tests {
                 crs: Some(crs),
                 pxm_chain: [None, Some(0), None],
                 xen: vec![(0, 2 * G)],
+                dom0_ram: vec![],
                 hotadd_err: None,
                 calls: vec![],
                 results: vec![],
@@ -261,6 +273,10 @@ mod tests {
         fn known_to_xen(&mut self, r: &MemRange) -> bool {
             let end = r.end().unwrap();
             self.xen.iter().any(|&(s, e)| s <= r.start && end <= e)
+        }
+        fn dom0_ram(&mut self, r: &MemRange) -> bool {
+            let end = r.end().unwrap();
+            self.dom0_ram.iter().any(|&(s, e)| r.start < e && s < end)
         }
         fn hotadd(&mut self, spfn: u64, epfn: u64, pxm: u32) -> Result<(), i32> {
             self.calls.push((spfn, epfn, pxm));
@@ -388,6 +404,36 @@ mod tests {
             );
             assert!(f.calls.is_empty());
         }
+    }
+
+    #[test]
+    fn memory_dom0_took_is_not_given_to_xen() {
+        // Linux's own hotplug took the DIMM's first 128 MiB as System RAM:
+        // the whole range is refused without a hypercall, the next one is
+        // still added.
+        let mut f = Fake::new(crs(&[&qword(0, 4 * G, G), &qword(0, 6 * G, G)]));
+        f.dom0_ram = vec![(4 * G, 4 * G + 128 * M)];
+        let o = host_mem_event(&mut f, NOTIFY_DEVICE_CHECK);
+        assert!(matches!(
+            o,
+            Outcome::Done {
+                ranges: 2,
+                added: 1,
+                failed: 1,
+                ..
+            }
+        ));
+        assert_eq!(o.ost(), ost::FAILURE);
+        assert_eq!(
+            f.results[0],
+            RangeResult::Dom0Ram {
+                range: range(4 * G, G)
+            }
+        );
+        assert_eq!(
+            f.calls,
+            vec![((6 * G) >> PAGE_SHIFT, (7 * G) >> PAGE_SHIFT, 0)]
+        );
     }
 
     #[test]
