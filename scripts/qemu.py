@@ -559,9 +559,9 @@ class Run:
             errors.append("no TAP plan")
         elif plan is not None and plan != len(top):
             errors.append(f"TAP plan says {plan} selftests, {len(top)} ran")
-        skipped_by = {}
+        skipped_by, failures = {}, []
         if self.booted_at is not None:
-            plan_errors, skipped_by = selftest_errors(tap)
+            plan_errors, skipped_by, failures = selftest_errors(tap)
             errors += plan_errors
             errors += machine_plan_errors(self.tag, self.suite or self.role, tap, skipped_by)
         failed_top = [l for l in top if l.startswith("not ok")]
@@ -570,7 +570,7 @@ class Run:
         failed = sum(1 for c in cases if c.startswith("not ok")) + sum(1 for _, r in self.hostchecks if r != "ok")
         if failed_top:
             errors.append("failed: " + ", ".join(failed_top))
-            errors += failed_case_details(tap)
+            errors += failures
         res = {"role": self.tag, "selftests": len(top), "cases_passed": passed, "cases_failed": failed,
                "cases_skipped": skipped, "skipped_by_selftest": skipped_by,
                "sanitizer_reports": len(reports),
@@ -587,24 +587,6 @@ class Run:
             print(f"{self.tag}: {len(top)} selftests, {passed} cases passed, {failed} failed, {skipped} skipped, "
                   f"{elapsed:.0f} s (log: {log_path})", flush=True)
         return res
-
-
-def failed_case_details(tap, diags=4):
-    """Each failed case of a selftest, with the diagnostics printed just
-    before it: CI shows only the tier's summary, and "not ok 5 vcpu_soak"
-    alone does not say which check failed, or by how much."""
-    out, test = [], None
-    for i, l in enumerate(tap):
-        if l.startswith("# selftest: "):
-            test = l[len("# selftest: "):].strip()
-        elif re.match(r"^ {4}not ok \d+", l):
-            before = []
-            for p in reversed(tap[:i]):
-                if not p.startswith("    #") or len(before) == diags:
-                    break
-                before.insert(0, p.strip()[2:].strip())
-            out.append(f"{test}: {l.strip()}" + "".join(f" | {d}" for d in before))
-    return out
 
 
 def kernel_log_errors(dump, announced):
@@ -626,10 +608,13 @@ def kernel_log_errors(dump, announced):
     return errors
 
 
-def selftest_errors(tap):
+def selftest_errors(tap, diags=4):
     """Each selftest's own plan (its indented 1..N) against the cases it
-    printed, numbered 1..N in order. Returns (errors, {selftest: skipped})."""
-    errors, skipped = [], {}
+    printed, numbered 1..N in order, and each failed case with the
+    diagnostics printed just before it (CI shows only the tier's summary,
+    and "not ok 5 vcpu_soak" alone does not say which check failed, or by
+    how much). Returns (errors, {selftest: skipped}, failed cases)."""
+    errors, skipped, failures = [], {}, []
     name, plan, cases = None, None, []
 
     def close(name, plan, cases):
@@ -644,7 +629,7 @@ def selftest_errors(tap):
         if n:
             skipped[name] = n
 
-    for l in tap:
+    for i, l in enumerate(tap):
         m = re.match(r"^# selftest: (\S+)", l)
         if m:
             name, plan, cases = m.group(1), None, []
@@ -658,12 +643,19 @@ def selftest_errors(tap):
             plan = int(m.group(1))
         elif re.match(r"^ {4}(not )?ok \d+", l):
             cases.append(l.strip())
+            if l.startswith("    not ok"):
+                before = []
+                for d in reversed(tap[:i]):
+                    if not d.startswith("    #") or len(before) == diags:
+                        break
+                    before.insert(0, d.strip()[2:].strip())
+                failures.append(f"{name}: {l.strip()}" + "".join(f" | {d}" for d in before))
         elif re.match(r"^(not )?ok \d+", l):
             close(name, plan, cases)
             name = None
     if name is not None:
         close(name, plan, cases)
-    return errors, skipped
+    return errors, skipped, failures
 
 
 MACHINES = os.path.join(TOP, "selftests", "machines.txt")
