@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # `make deb`: the project as Debian packages, built with Debian's tools,
 # into build/deb/:
-#   linux-image-VER, linux-headers-VER   the debian-variant kernel
-#       (scripts/kconfig/debian.config on xen-ras.config) through the
+#   linux-image-VER, linux-headers-VER   the main kernel
+#       (xen-ras.config + debian.config: scripts/build-kernel.sh) through the
 #       kernel's own `make bindeb-pkg` in the cached, built tree, the
 #       headers completed with what out-of-tree Rust modules need
 #       (scripts/deb-rust-headers.sh).
-#       Cached machine-wide: $XENRAS_CACHE/deb/kernel-debian-KEY (KEY: the
+#       Cached machine-wide: $XENRAS_CACHE/deb/kernel-KEY (KEY: the
 #       kernel's key and DEB_RECIPE).
 #   xen-ras-rs-dkms_VERSION_all.deb      debian/ (dh, dh-dkms), built in a
 #       copy of the sources under build/deb/src.
@@ -20,11 +20,11 @@ DEB_RECIPE=2
 out="$XENRAS_BUILD/deb"
 t0=$(date +%s)
 
-bash "$top/scripts/build-kernel.sh" debian
-kkey=$(bash "$top/scripts/build-kernel.sh" --key debian)
-kdir=$(readlink -f "$XENRAS_BUILD/debian/linux-source-6.12")
+bash "$top/scripts/build-kernel.sh"
+kkey=$(bash "$top/scripts/build-kernel.sh" --key)
+kdir=$(readlink -f "$XENRAS_BUILD/linux-source-6.12")
 key=$({ echo "deb $DEB_RECIPE kernel $kkey"; sha256sum "$top/scripts/deb-rust-headers.sh" | cut -c1-64; } | sha256sum | cut -c1-16)
-entry="$XENRAS_CACHE/deb/kernel-debian-$key"
+entry="$XENRAS_CACHE/deb/kernel-$key"
 
 ( cache_use "$entry" .stamp-debs "$out/.kernel-debs" build-debs
   echo "build-debs: make bindeb-pkg in $kdir"
@@ -48,7 +48,7 @@ entry="$XENRAS_CACHE/deb/kernel-debian-$key"
   # Lintian over the kernel's packages once (a minute or two): cached too.
   lintian --tag-display-limit 0 "$entry"/*.deb >"$entry/lintian.txt" 2>&1 || true
   touch "$entry/.stamp-debs"
-  cache_done "$entry" .stamp-debs "$out/.kernel-debs" build-debs "$XENRAS_CACHE/deb/kernel-debian-????????????????" )
+  cache_done "$entry" .stamp-debs "$out/.kernel-debs" build-debs "$XENRAS_CACHE/deb/kernel-????????????????" )
 
 mkdir -p "$out"
 rm -f "$out"/*.deb

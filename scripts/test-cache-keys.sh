@@ -31,11 +31,14 @@ stand_in() { # stand_in CMD OUTPUT: a CMD on PATH that prints OUTPUT
 	printf '#!/bin/sh\necho "%s"\n' "$2" >"$tmp/bin/$1"; chmod +x "$tmp/bin/$1"
 }
 echo "TAP version 13"
-echo "1..10"
+echo "1..12"
 fresh
 k1=$(kkey) k2=$(kkey)
 if [ -n "$k1" ] && [ "$k1" = "$k2" ]; then ok "kernel key is stable: $k1"; else notok "kernel key unstable: $k1 / $k2"; fi
 changed "kernel: the base fragment (xen-ras.config)" kkey 'echo "# changed" >>"$tmp/t/scripts/kconfig/xen-ras.config"'
+changed "kernel: the dom0 fragment (debian.config)" kkey 'echo "# changed" >>"$tmp/t/scripts/kconfig/debian.config"'
+fresh
+if [ "$(kkey debian)" = "$(kkey)" ]; then ok "kernel: 'debian' names the main kernel (same key)"; else notok "kernel: 'debian' and the main kernel differ: $(kkey debian) / $(kkey)"; fi
 changed "kernel: the build recipe (KERNEL_RECIPE)" kkey 'sed -i "s/^KERNEL_RECIPE=.*/KERNEL_RECIPE=999/" "$tmp/t/scripts/build-kernel.sh"'
 changed "kernel: the source package version (dpkg-query)" kkey 'stand_in dpkg-query "linux-source-6.12 6.12.999-1"'
 changed "kernel: the bindgen version" kkey 'stand_in bindgen "bindgen 0.999.0"; export BINDGEN=$tmp/bin/bindgen'

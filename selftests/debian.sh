@@ -8,7 +8,7 @@
 # toolstack brings it up. The clean power-off through systemd is checked by
 # the harness after this script (scripts/qemu.py, role debian).
 . /selftests/lib.sh
-plan 16
+plan 17
 kver=$(uname -r)
 # within SECONDS command...: retry every second until it succeeds, by the
 # clock (ras-mc-ctl takes seconds under TCG: lib.sh's wait_for counts tries).
@@ -52,8 +52,8 @@ check "the modules loaded are DKMS's ($(modinfo -n xen_mce 2>&1))" \
 # xen_acpi_memory on a kernel with CONFIG_ACPI_HOTPLUG_MEMORY (as Debian's):
 # dom0 boots with acpi_no_memhotplug, as the README tells operators, and the
 # module loaded to its last line (it warns on such kernels in any case: it
-# cannot read the boot parameter). The machine has no DIMM slots: no memory
-# devices to handle.
+# cannot read the boot parameter). The machine has two DIMM slots (empty
+# at boot): a DIMM is plugged below.
 dmesg | grep 'xen_acpi_memory' >/tmp/memory.log
 diag "$(cat /tmp/memory.log)"
 check "dom0 booted with acpi_no_memhotplug" grep -qw acpi_no_memhotplug /proc/cmdline
@@ -64,6 +64,34 @@ check "xen_acpi_memory loaded: $(sed -n 's/.*xen_acpi_memory: \(handling [0-9]* 
 nr_cpus() { xl info 2>/dev/null | sed -n 's/^nr_cpus *: *//p'; }
 n0=$(nr_cpus)
 check "xl info works (Xen $(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p'), nr_cpus $n0)" [ -n "$n0" ]
+
+xenv=$(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p')
+
+# Memory hot-add: QEMU plugs a 1 GiB DIMM (Xen needs more than one whole
+# 256 MiB group: README); xen_acpi_memory hands it to Xen, and the
+# toolstack's view of the host grows by exactly its size.
+mem_mib() { xl info 2>/dev/null | sed -n 's/^total_memory *: *//p'; }
+case $xenv in
+4.20.*)
+	# Measured (2026-12-06, trixie's 4.20.4+63, "Xen-4.20.5-pre"): Xen
+	# panics in XENPF_mem_hotadd, FATAL PAGE FAULT in memory_add() writing
+	# node_data[0].node_spanned_pages (the new end pfn 0x140000), which
+	# Xen's common/numa.c declares __ro_after_init: read-only after boot.
+	# The whole host stops; the rebuilt 4.17 of the xen machine adds the
+	# same DIMM (selftests/xen_acpi_memory.sh). Not run here.
+	skip "hot-added DIMM in xl info: Xen $xenv panics in memory_add() on any memory hot-add (README)"
+	;;
+*)
+	m0=$(mem_mib)
+	deadline 120 "DIMM hot-add"
+	host_request "object_add memory-backend-ram,id=m1,size=1G ; device_add pc-dimm,id=d1,memdev=m1"
+	within 60 sh -c "dmesg | grep -q 'xen_acpi_memory: .*(1024 MiB) added to Xen'"
+	diag "$(dmesg | grep xen_acpi_memory | tail -2)"
+	check "a hot-added 1 GiB DIMM shows in xl info: total_memory $m0 -> $(mem_mib) MiB" \
+		within 10 sh -c "[ \"\$(xl info | sed -n 's/^total_memory *: *//p')\" = $((m0 + 1024)) ]"
+	deadline 0
+	;;
+esac
 
 # rasdaemon records: its database has its tables (ras-mc-ctl --errors
 # fails with "no such table: mc_event" before). trixie's 0.8.3 waits 30 s
@@ -100,7 +128,6 @@ host_request "device_add Haswell-noTSX-x86_64-cpu,id=cpu8,socket-id=1,core-id=0,
 within 60 sh -c "dmesg | grep -q 'Xen CPU [0-9]*: left offline'"
 cpu=$(dmesg | sed -n 's/.*Xen CPU \([0-9]*\): left offline.*/\1/p' | tail -1)
 check "hot-added CPU reached Xen as CPU ${cpu:-none}, left offline" [ -n "$cpu" ]
-xenv=$(xl info 2>/dev/null | sed -n 's/^xen_version *: *//p')
 case $xenv in
 4.20.*)
 	# Measured (2026-12-06, trixie's 4.20.4+63, "Xen-4.20.5-pre"): Xen

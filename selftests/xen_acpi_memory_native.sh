@@ -4,9 +4,9 @@
 # does in a PV dom0 when nothing stops it, and that xen_acpi_memory stops
 # it. The xen_nativemem machine: the xen machine's Xen 4.17 and DIMM slots
 # (-m 2048,slots=4,maxmem=4224M: DIMMs from 4 GiB in plug order), dom0 =
-# the `debian` kernel variant (CONFIG_MEMORY_HOTPLUG, MEMORY_HOTREMOVE,
+# the main kernel (CONFIG_MEMORY_HOTPLUG, MEMORY_HOTREMOVE,
 # ACPI_HOTPLUG_MEMORY, XEN_BALLOON_MEMORY_HOTPLUG, new blocks offline by
-# default: as Debian 13's kernel), booted without acpi_no_memhotplug.
+# default: as Debian 13's kernel), booted without acpi_no_memhotplug (every other Xen machine has it).
 # 1. No module: a 1 GiB DIMM is plugged; what dom0 and Xen show.
 # 2. The module loaded: its warning for this kernel, its load-time scan
 #    leaves the DIMM Linux took alone, and a second DIMM goes to Xen only.
