@@ -162,9 +162,9 @@ check-debug: check-debug-xen check-debug-hvm
 # Every tier, in order; the exit code says pass or fail. Not in it (run
 # them by name): check-xen-nativemem (issue 12), a measurement of Linux's
 # own memory hotplug; check-xen-hvm (issue 16): its guest triple-faulted
-# in 2 of about 13 runs, both times while idle after `xl vcpu-set 1`
-# (README "In a real Xen HVM guest"): a gate that fails one run in six
-# stops every landing. Fresh-machine cost: README "The two commands".
+# (or Xen double-faulted) in 5 of about 16 runs, 4 of the last 5, always
+# while idle after `xl vcpu-set 1` (README "In a real Xen HVM guest"): such
+# a gate stops every landing. Fresh-machine cost: README "The two commands".
 check: deps
 	rm -rf $(BUILD)/results
 	@# The debian machine's base root filesystem (debootstrap, apt, the
