@@ -40,21 +40,19 @@ print_key=0
 [ "${1:-}" = --key ] && { print_key=1; shift; }
 variant=${1:-}
 k=$top/scripts/kconfig
-link="$XENRAS_BUILD/linux-source-6.12"
+base=("$k/xen-ras.config")
+main=("${base[@]}" "$k/debian.config")
 # Extra links to the same tree (the main kernel's old variant name).
 alias_links=()
 case $variant in
 "" | debian)
-	frags=("$k/xen-ras.config" "$k/debian.config")
+	frags=("${main[@]}")
 	[ "$variant" = debian ] && alias_links+=("$XENRAS_BUILD/debian/linux-source-6.12")
 	variant= ;;
-debug | debug-pv)
-	frags=("$k/xen-ras.config" "$k/$variant.config")
-	link="$XENRAS_BUILD/$variant/linux-source-6.12" ;;
-*)
-	frags=("$k/xen-ras.config" "$k/debian.config" "$k/$variant.config")
-	link="$XENRAS_BUILD/$variant/linux-source-6.12" ;;
+debug | debug-pv) frags=("${base[@]}" "$k/$variant.config") ;;
+*) frags=("${main[@]}" "$k/$variant.config") ;;
 esac
+link="$XENRAS_BUILD${variant:+/$variant}/linux-source-6.12"
 inputs() {
 	echo "recipe $KERNEL_RECIPE"
 	dpkg-query -W -f='${Package} ${Version}\n' linux-source-6.12

@@ -62,6 +62,7 @@ XEN_HVM_KDIR = os.environ.get("XENRAS_XEN_HVM_KDIR", KDIR)
 XEN_HVM_BZIMAGE = os.path.join(XEN_HVM_KDIR, "arch/x86/boot/bzImage")
 XEN_HVM_INITRD = os.environ.get("XENRAS_XEN_HVM_INITRD", os.path.join(BUILD, "initramfs-xen-hvm.cpio.gz"))
 
+
 def kconfig_has(kdir, line):
     """Whether the kernel tree's .config has LINE (e.g. CONFIG_X=y)."""
     try:
