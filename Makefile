@@ -193,8 +193,8 @@ check: deps
 # Benchmarks (not timed tests): MCE storms through xen_mce, through xen_mce
 # with kernel_log=N and through upstream's C driver (kernel variant
 # upstream-mce), CPU hot-add latency.
-# BENCH_STORMS: sizes of the xen-mceinj storms (10000 takes 13-40 minutes
-# per driver under TCG, one xen-mceinj process per error).
+# BENCH_STORMS: sizes of the storms through Xen's injection hypercalls
+# (selftests/mce_inject.c, one process: 200-300 errors/s under TCG).
 BENCH_STORMS ?= 100 1000 10000
 bench: export XENRAS_BENCH_STORMS = $(BENCH_STORMS)
 bench: xen initramfs

@@ -54,9 +54,11 @@ if sys.argv[1:2] == ["xen_vcpu"]:
     sys.exit(0)
 print("MCE storms of corrected errors, read continuously the way mcelog does. Sources: qemu-mce")
 print("(QEMU `mce`, found by Xen's poller; 'not delivered by Xen': QEMU overwrote a bank before")
-print("the poller read it, the same for both drivers) and xen-mceinj (Xen's own injector,")
-print("XEN_MC_msrinject + XEN_MC_mceinject, urgent queue). VIRQ->read: the 'mce' IRQ handler")
-print("(ftrace, monotonic) to the reader's read() returning.")
+print("the poller read it, the same for both drivers) and xen-inject (the two hypercalls of")
+print("`xen-mceinj -t 3`, XEN_MC_msrinject + XEN_MC_mceinject, from one process as fast as Xen takes")
+print("them; urgent queue; 'not delivered by Xen': lost in Xen's 30-entry telemetry pool, which dom0")
+print("had not freed fast enough). VIRQ->read: the 'mce' IRQ handler (ftrace, monotonic) to the")
+print("reader's read() returning.")
 print("'delivered': distinct errors (Xen's poller re-reads of an uncleared bank excluded, shown as")
 print("'re-reads'); 'via #MC': records that came through the #MC path (MCG_STATUS set).")
 print("xen_mce_nolog: xen_mce with kernel_log=N, so the cost of mce_log() is the difference.")
@@ -72,7 +74,8 @@ for kind, r in rows:
               f"{r['lost_in_xen']:>20} {r['lost_in_dom0']:>12} {r['seconds']:>8} {r.get('inj_per_s', '-'):>6} "
               f"{lat:>28}")
 print()
-print("No reader while 100 errors arrive, then one read (upstream keeps 32 and drops the rest)")
+print("No reader while 100 errors arrive (xen-inject: 20 ms apart), then one read (upstream keeps")
+print("32 and drops the rest)")
 print(f"{'driver':13} {'source':10} {'injected':>8} {'delivered':>9} {'lost in dom0':>12}")
 for kind, r in rows:
     if kind == "mce_noreader":
