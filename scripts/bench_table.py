@@ -53,17 +53,19 @@ if sys.argv[1:2] == ["xen_vcpu"]:
     xen_vcpu_table()
     sys.exit(0)
 print("MCE storms of corrected errors, read continuously the way mcelog does. Sources: qemu-mce")
-print("(QEMU `mce`, found by Xen's poller; 'not delivered by Xen': QEMU overwrote a bank before")
+print("(QEMU `mce`, found by Xen's poller; lost in Xen: QEMU overwrote a bank before")
 print("the poller read it, the same for both drivers) and xen-inject (the two hypercalls of")
 print("`xen-mceinj -t 3`, XEN_MC_msrinject + XEN_MC_mceinject, from one process as fast as Xen takes")
-print("them; urgent queue; 'not delivered by Xen': lost in Xen's 30-entry telemetry pool, which dom0")
-print("had not freed fast enough). VIRQ->read: the 'mce' IRQ handler (ftrace, monotonic) to the")
-print("reader's read() returning.")
+print("them; urgent queue; lost in Xen: Xen's 30-entry telemetry pool was full, dom0 had not freed")
+print("entries fast enough). VIRQ->read: the 'mce' IRQ handler (ftrace, monotonic) to the reader's")
+print("read() returning.")
 print("'delivered': distinct errors (Xen's poller re-reads of an uncleared bank excluded, shown as")
 print("'re-reads'); 'via #MC': records that came through the #MC path (MCG_STATUS set).")
 print("xen_mce_nolog: xen_mce with kernel_log=N, so the cost of mce_log() is the difference.")
+print("'not delivered': injected and never read; 'lost in Xen' and 'lost in dom0' split it where")
+print("the driver counts its own losses (upstream only sets an overflow flag: then '-').")
 print(f"{'driver':13} {'source':10} {'injected':>8} {'delivered':>9} {'via #MC':>7} {'re-reads':>8} "
-      f"{'not delivered by Xen':>20} {'lost in dom0':>12} {'seconds':>8} {'inj/s':>6} "
+      f"{'not delivered':>13} {'lost in Xen':>11} {'lost in dom0':>12} {'seconds':>8} {'inj/s':>6} "
       f"{'VIRQ->read ms median/p99/max':>28}")
 for kind, r in rows:
     if kind == "mce":
@@ -71,7 +73,8 @@ for kind, r in rows:
                f"{r.get('virq_to_read_ms_max', '-')}")
         print(f"{r['driver']:13} {r.get('source', 'qemu-mce'):10} {r['injected']:>8} {r['delivered']:>9} "
               f"{r.get('via_mc', '-'):>7} {r.get('dup_polled', '-'):>8} "
-              f"{r['lost_in_xen']:>20} {r['lost_in_dom0']:>12} {r['seconds']:>8} {r.get('inj_per_s', '-'):>6} "
+              f"{r.get('not_delivered', '-'):>13} {r['lost_in_xen']:>11} {r['lost_in_dom0']:>12} {r['seconds']:>8} "
+              f"{r.get('inj_per_s', '-'):>6} "
               f"{lat:>28}")
 print()
 print("No reader while 100 errors arrive (xen-inject: 20 ms apart), then one read (upstream keeps")

@@ -114,6 +114,8 @@ int main(int argc, char **argv)
 	/* Line-buffered, so that a long-running reader's records reach a file
 	 * as they are read (the benchmark's reader runs for a whole storm). */
 	setvbuf(stdout, NULL, _IOLBF, 0);
+	/* The benchmark starts its storm once the reader is this far. */
+	printf("ready mono=%.6f\n", now());
 	t0 = now();
 	do {
 		struct pollfd p = { .fd = fd, .events = POLLIN };
