@@ -52,8 +52,8 @@ inj() {
 	f=$(echo "$r" | sed -n 's/.* failed=\([0-9]*\).*/\1/p')
 	echo ${f:-$1}
 }
-# distinct K FILE: how many distinct addresses of storm K (0x<K> and 8 hex
-# digits) the records in FILE carry.
+# distinct K FILE: how many distinct addresses of storm K (0x<K, hex> and 8
+# hex digits) the records in FILE carry.
 distinct() { grep '^rec ' "$2" | grep "status=0x9400000000000151 addr=0x$1[0-9a-f]\{8\} " | sed 's/.* addr=\([^ ]*\) .*/\1/' | sort -u | wc -l; }
 trace_mce_irq
 # Records left over from earlier tests.
@@ -61,9 +61,11 @@ $R -w 5 -n 1000000 >/dev/null 2>&1
 storm=0
 for n in $STORMS; do
 	storm=$((storm + 1))
-	# Storm k reports addresses k<<32 + i*4096: 0x<k> and 8 hex digits.
+	# Storm k reports addresses k<<32 + i*4096: 0x<k in hex> and 8 hex
+	# digits.
 	base=$((storm << 32))
-	out=/tmp/bench_inj.$n
+	k=$(printf '%x' $storm)
+	out=/tmp/bench_inj.$storm
 	l0=$(lost_dom0)
 	# One mcelog-style reader for the whole storm (line-buffered output).
 	# Earlier runs restarted it every second; the maximum latency grew with
@@ -83,9 +85,9 @@ for n in $STORMS; do
 	wait_for 30 grep -q "addr=$last misc=0 mcgstatus=0 " $out
 	kill $rp
 	wait $rp 2>/dev/null
-	recs=$(grep '^rec ' $out | grep -c "status=0x9400000000000151 addr=0x$storm[0-9a-f]\{8\} ")
-	got=$(distinct $storm $out)
-	viamc=$(grep '^rec ' $out | grep "status=0x9400000000000151 addr=0x$storm[0-9a-f]\{8\} " | grep -c 'mcgstatus=0x5 ')
+	recs=$(grep '^rec ' $out | grep -c "status=0x9400000000000151 addr=0x$k[0-9a-f]\{8\} ")
+	got=$(distinct $k $out)
+	viamc=$(grep '^rec ' $out | grep "status=0x9400000000000151 addr=0x$k[0-9a-f]\{8\} " | grep -c 'mcgstatus=0x5 ')
 	l1=$(lost_dom0)
 	case $driver in xen_mce*) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
 	# Not delivered: lost in Xen's pool, or in dom0 (counted by xen_mce;
@@ -95,7 +97,7 @@ for n in $STORMS; do
 	rate=$(echo "$n $t1 $t0" | awk '{printf "%.1f", $1 / ($2 - $3)}')
 	lat=$(virq_to_read_ms $out)
 	set -- $lat
-	echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$lxen lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3"
+	echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$lxen lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5"
 	check "storm of $n: $n injections succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 done
 echo 0 >/sys/kernel/tracing/events/irq/irq_handler_entry/enable
@@ -104,6 +106,7 @@ echo 0 >/sys/kernel/tracing/events/irq/irq_handler_entry/enable
 # Xen and drops them; xen_mce keeps them all (ring_len 1024). 20 ms apart,
 # so that Xen's pool does not overflow: this case is about dom0's ring.
 storm=$((storm + 1))
+k=$(printf '%x' $storm)
 sleep 20
 $R -w 5 -n 1000000 >/dev/null 2>&1
 l0=$(lost_dom0)
@@ -111,7 +114,7 @@ nr=100
 failed=$(inj $nr $((storm << 32)) 20000)
 sleep 20
 $R -w 5 -n 1 >/tmp/bench_inj.noreader 2>&1
-got=$(distinct $storm /tmp/bench_inj.noreader)
+got=$(distinct $k /tmp/bench_inj.noreader)
 l1=$(lost_dom0)
 case $driver in xen_mce*) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
 echo "BENCH mce_noreader driver=$driver injected=$nr delivered=$got lost_in_dom0=$ldom0 source=xen-inject inj_failed=$failed"

@@ -140,10 +140,12 @@ trace_mce_irq() {
 }
 # VIRQ -> read() latency: each read in mcelog_read's output $1 ("read
 # mono=...") against the last "mce" IRQ before it. Prints "median max" ms.
-# virq_to_read_ms FILE: median, 99th percentile and maximum, in ms.
+# virq_to_read_ms FILE: median, 99th percentile and maximum, in ms, then
+# how many reads were measured and how many of them took over 5 ms.
 virq_to_read_ms() {
 	(sed -n 's/.* \([0-9]*\.[0-9]*\): irq_handler_entry: .*name=mce.*/irq \1/p' /sys/kernel/tracing/trace
 		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
 		awk '$1 == "irq" { last = $2 } $1 == "read" && last { printf "%.2f\n", ($2 - last) * 1000 }' |
-		sort -n | awk '{ v[n++] = $1 } END { if (!n) print "- - -"; else print v[int(n / 2)], v[int(n * 0.99)], v[n - 1] }'
+		sort -n | awk '{ v[n++] = $1; if ($1 > 5) slow++ }
+			END { if (!n) print "- - - 0 0"; else print v[int(n / 2)], v[int(n * 0.99)], v[n - 1], n, slow + 0 }'
 }
