@@ -118,8 +118,11 @@ check-xen-hvm: xen-hvm-initramfs
 
 # The same run without the two `xl vcpu-set 1` steps (the guest idles just
 # as long): does the guest's triple fault need a vCPU-count decrease?
+# HVM_REMOVE=query: only their xl call left out; =xl: only the xenstore and
+# device-model queries after it.
+HVM_REMOVE ?= 0
 check-xen-hvm-control: xen-hvm-initramfs
-	XENRAS_HVM_REMOVE=0 python3 scripts/qemu.py xen_hvm --mode check --tag xen_hvm-control
+	XENRAS_HVM_REMOVE=$(HVM_REMOVE) python3 scripts/qemu.py xen_hvm --mode check --tag xen_hvm-control
 
 # xl vcpu-set -> vCPU online in the Xen HVM guest: xen_vcpu_hotplug against
 # Linux's native handler, alternating in one guest (3 samples each).

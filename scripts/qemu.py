@@ -358,10 +358,12 @@ def qemu_cmd(role, mode, qmp, suite=None):
     storms = os.environ.get("XENRAS_BENCH_STORMS", "").split()
     if suite and storms:
         append += f" xenras.storms={':'.join(storms)}"  # ',' separates multiboot modules
-    # xen_hvm control run (issue 16's triple fault): XENRAS_HVM_REMOVE=0
-    # skips the `xl vcpu-set` down steps; the guest idles just as long.
-    if role == "xen_hvm" and os.environ.get("XENRAS_HVM_REMOVE") == "0":
-        append += " xenras.hvm_remove=0"
+    # xen_hvm control runs (issue 16's triple fault): XENRAS_HVM_REMOVE=0
+    # leaves the `xl vcpu-set` down steps out (the guest idles as long),
+    # =query only their `xl vcpu-set`, =xl only the queries after it.
+    ctl = os.environ.get("XENRAS_HVM_REMOVE", "1")
+    if role == "xen_hvm" and ctl in ("0", "query", "xl"):
+        append += f" xenras.hvm_remove={ctl}"
     if role == "debian":
         # No initramfs: the kernel has virtio-blk and ext4 built in. The
         # disk is opened in snapshot mode: the cached image stays as built.

@@ -158,18 +158,26 @@ do_step() {
 	fi
 	set -- $(echo "$STEP" | sed 's/^GUEST-STEP //')
 	op=$1 k=$2 drv=${3#driver=}
-	if [ "$op" = remove ] && [ "${XENRAS_HVM_REMOVE:-1}" = 0 ]; then
-		# Control run (XENRAS_HVM_REMOVE=0): does the guest fault while
-		# it idles with its vCPUs, without any vCPU-count decrease?
+	# Control runs (make check-xen-hvm-control, issue 16's triple fault)
+	# leave parts of a removal step out; the guest idles as long:
+	# XENRAS_HVM_REMOVE=0 all of it, =query the `xl vcpu-set` (xenstore
+	# and the device model are still queried), =xl the queries.
+	ctl=${XENRAS_HVM_REMOVE:-1}
+	if [ "$op" = remove ] && [ "$ctl" = 0 ]; then
 		skip "control run: xl vcpu-set $k ($drv) not run, the guest idles as long"
 		return 0
 	fi
 	t0=$(now)
+	rc=0
 	# --ignore-host: more vCPUs than the 2 physical CPUs is the point here.
-	xl vcpu-set --ignore-host $GUEST "$k" >/tmp/vcpu-set.out 2>&1
-	rc=$?
+	[ "$op" = remove ] && [ "$ctl" = query ] ||
+		xl vcpu-set --ignore-host $GUEST "$k" >/tmp/vcpu-set.out 2>&1 || rc=$?
 	t1=$(now)
 	VCPUSET_MS=$(ms "$t0" "$t1")
+	if [ "$op" = remove ] && [ "$ctl" = xl ]; then
+		skip "control run: xl vcpu-set $k ($drv) returned $rc in $VCPUSET_MS ms; xenstore and the device model not queried"
+		return 0
+	fi
 	if [ "$op" = remove ]; then
 		# At once: the guest powers off REMOVE_WAIT s after asking
 		# (xen_hvm_guest.sh); xl has written xenstore when it returns.
@@ -178,7 +186,9 @@ do_step() {
 		qcpus=$(dm_qmp query-cpus-fast | grep -o '"cpu-index"' | wc -l)
 		diag "after xl vcpu-set $k: xenstore cpu/1-6/availability: $avail; QEMU's query-cpus-fast lists $qcpus CPUs"
 		diag "xl vcpu-list: $(xl vcpu-list $GUEST 2>&1 | tr -s ' ' | tr '\n' '|')"
-		if [ $rc = 0 ] && echo "$avail" | grep -q '^offline ' && [ "$qcpus" -gt 1 ]; then
+		if [ "$ctl" = query ]; then
+			skip "control run: xl vcpu-set $k ($drv) not run; xenstore and the device model queried as after it"
+		elif [ $rc = 0 ] && echo "$avail" | grep -q '^offline ' && [ "$qcpus" -gt 1 ]; then
 			ok "xl vcpu-set $k ($drv): returned in $VCPUSET_MS ms; xenstore says offline, the device model keeps its $qcpus CPUs (libxl sends no device_del)"
 		else
 			fail "xl vcpu-set $k ($drv): rc $rc, availability '$avail', QEMU CPUs $qcpus"
