@@ -70,10 +70,7 @@ for n in $STORMS; do
 	# One mcelog-style reader for the whole storm (line-buffered output).
 	# Earlier runs restarted it every second; the maximum latency grew with
 	# the storm then, and it is compared with this reader in the README.
-	# Raw records to a file (-b), formatted after the storm: printing each
-	# record as it is read cost dom0 CPU that the driver under test and
-	# the injector compete for, more for the driver that delivers more.
-	$R -w 100000 -n 1000000000 -b $out.raw >$out 2>&1 &
+	$R -w 100000 -n 1000000000 >$out 2>&1 &
 	rp=$!
 	# Inject once it has opened /dev/mcelog (a storm of 100 is over in
 	# 0.4 s, before a reader started in the background got there).
@@ -85,15 +82,9 @@ for n in $STORMS; do
 	# Done when the last error came back from Xen's poller as well (its
 	# interposed bank is then clear), at most 30 s.
 	last=$(printf '0x%x' $((base + (n - 1) * 4096)))
-	i=0
-	while [ $i -lt 30 ] && ! $R -d $out.raw | grep -q "addr=$last misc=0 mcgstatus=0 "; do
-		sleep 1
-		i=$((i + 1))
-	done
+	wait_for 30 grep -q "addr=$last misc=0 mcgstatus=0 " $out
 	kill $rp
 	wait $rp 2>/dev/null
-	$R -d $out.raw >>$out
-	rm -f $out.raw
 	recs=$(grep '^rec ' $out | grep -c "status=0x9400000000000151 addr=0x$k[0-9a-f]\{8\} ")
 	got=$(distinct $k $out)
 	viamc=$(grep '^rec ' $out | grep "status=0x9400000000000151 addr=0x$k[0-9a-f]\{8\} " | grep -c 'mcgstatus=0x5 ')

@@ -4,12 +4,7 @@
  * MCE_GET_LOG_LEN, then one read of the whole log into a buffer of
  * log_len * record_len bytes. Prints one line per record.
  *
- *   mcelog_read [-w SECONDS] [-n MIN_RECORDS] [-x] [-b FILE]
- *                                  read (poll while waiting); -b: write the
- *                                  raw records to FILE instead of printing
- *                                  them (the benchmark's reader: formatting
- *                                  costs dom0 CPU the drivers compete for)
- *   mcelog_read -d FILE            print the records of such a FILE
+ *   mcelog_read [-w SECONDS] [-n MIN_RECORDS] [-x]   read (poll while waiting)
  *   mcelog_read -t short|offset|ioctl|excl|flags|lens misuse / ABI probes
  */
 #include <errno.h>
@@ -37,18 +32,6 @@ struct mce { /* arch/x86/include/uapi/asm/mce.h, Linux 6.12 */
 	uint32_t microcode;
 	uint64_t kflags;
 };
-_Static_assert(sizeof(struct mce) == 128, "struct mce is 128 bytes");
-
-static void print_rec(const struct mce *m, double t)
-{
-	printf("rec bank=%u status=%#llx addr=%#llx misc=%#llx mcgstatus=%#llx cpu=%u "
-	       "extcpu=%u socket=%u apicid=%u mcgcap=%#llx vendor=%u cpuid=%#x finished=%u "
-	       "time=%llu t=%.2f\n",
-	       m->bank, (unsigned long long)m->status, (unsigned long long)m->addr,
-	       (unsigned long long)m->misc, (unsigned long long)m->mcgstatus, m->cpu,
-	       m->extcpu, m->socketid, m->apicid, (unsigned long long)m->mcgcap,
-	       m->cpuvendor, m->cpuid, m->finished, (unsigned long long)m->time, t);
-}
 
 static double now(void)
 {
@@ -109,33 +92,12 @@ int main(int argc, char **argv)
 	double wait = 0, t0;
 	char *buf;
 
-	FILE *raw = NULL;
-
-	while ((c = getopt(argc, argv, "w:n:xt:b:d:")) != -1) {
+	while ((c = getopt(argc, argv, "w:n:xt:")) != -1) {
 		switch (c) {
 		case 'w': wait = atof(optarg); break;
 		case 'n': min = atoi(optarg); break;
 		case 'x': flags |= O_EXCL; break;
 		case 't': return probe(optarg);
-		case 'b':
-			raw = fopen(optarg, "w");
-			if (!raw) {
-				perror(optarg);
-				return 1;
-			}
-			break;
-		case 'd': {
-			struct mce m;
-			FILE *f = fopen(optarg, "r");
-
-			if (!f) {
-				perror(optarg);
-				return 1;
-			}
-			while (fread(&m, sizeof(m), 1, f) == 1)
-				print_rec(&m, 0);
-			return 0;
-		}
 		default: return 2;
 		}
 	}
@@ -170,21 +132,21 @@ int main(int argc, char **argv)
 		for (int i = 0; i < n / reclen; i++) {
 			struct mce *m = (struct mce *)(buf + (size_t)i * reclen);
 
-			if (raw)
-				fwrite(m, sizeof(*m), 1, raw);
-			else
-				print_rec(m, now() - t0);
+			printf("rec bank=%u status=%#llx addr=%#llx misc=%#llx mcgstatus=%#llx cpu=%u "
+			       "extcpu=%u socket=%u apicid=%u mcgcap=%#llx vendor=%u cpuid=%#x finished=%u "
+			       "time=%llu t=%.2f\n",
+			       m->bank, (unsigned long long)m->status, (unsigned long long)m->addr,
+			       (unsigned long long)m->misc, (unsigned long long)m->mcgstatus, m->cpu,
+			       m->extcpu, m->socketid, m->apicid, (unsigned long long)m->mcgcap,
+			       m->cpuvendor, m->cpuid, m->finished, (unsigned long long)m->time,
+			       now() - t0);
 		}
-		if (raw)
-			fflush(raw);
 		total += n / reclen;
 		/* For the benchmark: when (CLOCK_MONOTONIC, as ftrace's "mono"
 		 * clock) a read returned records. */
 		if (n > 0)
 			printf("read mono=%.6f n=%d\n", now(), (int)(n / reclen));
 	} while (total < min && now() - t0 < wait);
-	if (raw)
-		fclose(raw);
 	printf("records=%d\n", total);
 	return total >= min ? 0 : 3;
 }
