@@ -170,9 +170,9 @@ check-debug: check-debug-xen check-debug-hvm
 # Every tier, in order; the exit code says pass or fail. Not in it (run
 # them by name): check-xen-nativemem (issue 12), a measurement of Linux's
 # own memory hotplug; check-xen-hvm (issue 16): its guest triple-faulted
-# (or Xen double-faulted) in 5 of about 16 runs, 4 of the last 5, always
-# while idle after `xl vcpu-set 1` (README "In a real Xen HVM guest"): such
-# a gate stops every landing. Fresh-machine cost: README "The two commands".
+# (or Xen double-faulted) in 6 of the last 7 runs, always while idle after
+# `xl vcpu-set 1`, and in none of 6 control runs without that step
+# (README "In a real Xen HVM guest"): such a gate stops every landing. Fresh-machine cost: README "The two commands".
 check: deps
 	rm -rf $(BUILD)/results
 	@# The debian machine's base root filesystem (debootstrap, apt, the
@@ -202,7 +202,7 @@ check: deps
 # with kernel_log=N and through upstream's C driver (kernel variant
 # upstream-mce), CPU hot-add latency.
 # BENCH_STORMS: sizes of the storms through Xen's injection hypercalls
-# (selftests/mce_inject.c, one process: 200-300 errors/s under TCG).
+# (selftests/mce_inject.c, one process: 182-754 errors/s measured under TCG).
 # BENCH_MCE_REPS: each storm size runs that many times in one boot (runs
 # differ by tens of percent under TCG; the table gives median and range).
 BENCH_STORMS ?= 100 1000 10000

@@ -53,8 +53,7 @@ set -- $(virq_to_read_ms /tmp/bench.$n)
 secs=$(grep '^rec ' /tmp/bench.$n | sed -n 's/.* t=\([0-9.]*\).*/\1/p' | sort -n | tail -1)
 diag "reader ran $(echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}') s (until its timeout), last record at ${secs:--} s"
 ldom0=$(lost_dom0)
-case $ldom0 in [0-9]*) lxen=$((n - got - ldom0)) ;; *) lxen=- ;; esac
-echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$lxen lost_in_dom0=$ldom0 seconds=${secs:--} virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3"
+echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=${secs:--} virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3"
 check "storm of $n: something delivered" [ "$got" -gt 0 ]
 echo 0 >$T/events/irq/irq_handler_entry/enable
 # Nobody reading: the records must wait (upstream keeps 32 and drops the

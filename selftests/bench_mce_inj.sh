@@ -90,14 +90,11 @@ for n in $STORMS; do
 	viamc=$(grep '^rec ' $out | grep "status=0x9400000000000151 addr=0x$k[0-9a-f]\{8\} " | grep -c 'mcgstatus=0x5 ')
 	l1=$(lost_dom0)
 	case $driver in xen_mce*) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
-	# Not delivered: lost in Xen's pool, or in dom0 (counted by xen_mce;
-	# upstream only sets its overflow flag, so then the split is unknown).
-	case $ldom0 in [0-9]*) lxen=$((n - got - ldom0)) ;; *) lxen=- ;; esac
 	secs=$(echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}')
 	rate=$(echo "$n $t1 $t0" | awk '{printf "%.1f", $1 / ($2 - $3)}')
 	lat=$(virq_to_read_ms $out)
 	set -- $lat
-	echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$lxen lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5"
+	echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5"
 	check "storm of $n: $n injections succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 done
 echo 0 >/sys/kernel/tracing/events/irq/irq_handler_entry/enable

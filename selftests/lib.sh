@@ -129,6 +129,12 @@ lost_dom0() {
 		;;
 	esac
 }
+# lost_in_xen INJECTED DELIVERED LOST_DOM0: the errors Xen never delivered,
+# where the driver counts its own losses (LOST_DOM0 a number); upstream
+# only sets an overflow flag ("overflowed"), so the split is unknown: "-".
+lost_in_xen() {
+	case $3 in [0-9]*) echo $(($1 - $2 - $3)) ;; *) echo - ;; esac
+}
 # Trace every entry into the "mce" IRQ handler (VIRQ_MCA), monotonic clock.
 trace_mce_irq() {
 	T=/sys/kernel/tracing
@@ -139,7 +145,7 @@ trace_mce_irq() {
 	echo >$T/trace
 }
 # VIRQ -> read() latency: each read in mcelog_read's output $1 ("read
-# mono=...") against the last "mce" IRQ before it. Prints "median max" ms.
+# mono=...") against the last "mce" IRQ before it.
 # virq_to_read_ms FILE: median, 99th percentile and maximum, in ms, then
 # how many reads were measured and how many of them took over 5 ms.
 virq_to_read_ms() {
