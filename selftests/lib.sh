@@ -135,6 +135,30 @@ lost_dom0() {
 lost_in_xen() {
 	case $3 in [0-9]*) echo $(($1 - $2 - $3)) ;; *) echo - ;; esac
 }
+# xen_cpu_sysfs SECONDS CPU STATE: wait until pcpu.c's
+# /sys/devices/system/xen_cpu/xen_cpuCPU/online reads STATE (0 or 1).
+# pcpu.c re-reads Xen's CPU list on VIRQ_PCPU_STATE, and when one
+# XENPF_get_cpuinfo of that re-read fails it drops every xen_cpuN and
+# waits for the next VIRQ. Xen 4.17 raises the VIRQ before it releases the
+# lock that XENPF_get_cpuinfo try-locks (-EBUSY: common/cpu.c, cpu_up and
+# cpu_down), so a re-read that runs at once can empty the list (README,
+# "Known limits"). Then, and only then, the CPU is toggled once so that
+# Xen raises the VIRQ again, and the wait is repeated; a diagnostic says so.
+xen_cpu_sysfs() {
+	_f=/sys/devices/system/xen_cpu/xen_cpu$2/online
+	wait_for "$1" grep -qx "$3" "$_f" 2>/dev/null && return 0
+	if [ ! -e /sys/devices/system/xen_cpu/xen_cpu0 ]; then
+		diag "pcpu.c lists no CPU (its re-read met XENPF_get_cpuinfo -EBUSY): CPU $2 toggled so that Xen raises VIRQ_PCPU_STATE again"
+		if [ "$3" = 1 ]; then
+			xen-hptool cpu-offline "$2" && xen-hptool cpu-online "$2"
+		else
+			xen-hptool cpu-online "$2" && xen-hptool cpu-offline "$2"
+		fi >/dev/null 2>&1
+		wait_for "$1" grep -qx "$3" "$_f" 2>/dev/null && return 0
+	fi
+	diag "xen_cpu$2/online: $(cat "$_f" 2>&1); pcpu.c lists: $(ls /sys/devices/system/xen_cpu | tr '\n' ' ')"
+	return 1
+}
 # Trace every entry into the "mce" IRQ handler (VIRQ_MCA), monotonic clock.
 trace_mce_irq() {
 	T=/sys/kernel/tracing

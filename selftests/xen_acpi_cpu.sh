@@ -27,8 +27,7 @@ fi
 diag "$(dmesg | grep -iE 'xen_acpi_cpu|acpi.*(cpu|processor|lapic)' | tail -8)"
 check "not online until asked (management tools decide)" [ ! -e /sys/devices/system/xen_cpu/xen_cpu2 ]
 check "xen-hptool cpu-online 2" xen-hptool cpu-online 2
-check "dom0 sees Xen CPU 2 online in sysfs" \
-	wait_for 10 sh -c 'grep -q 1 /sys/devices/system/xen_cpu/xen_cpu2/online'
+check "dom0 sees Xen CPU 2 online in sysfs" xen_cpu_sysfs 10 2 1
 
 # A corrected error on the new CPU (QEMU CPU index 6: socket * 6 + core) is
 # attributed to it (xen_mce refreshes its APIC ID table on the miss).
@@ -66,12 +65,12 @@ check "load picks up the CPU plugged in meanwhile" \
 X=/sys/devices/system/xen_cpu
 check "CPU 3 not yet listed by pcpu.c (no VIRQ_PCPU_STATE on hot-add)" [ ! -e $X/xen_cpu3 ]
 echo 0 >$X/xen_cpu2/online
-check "sysfs offline of xen_cpu2: Xen reports CPU 2 offline" wait_for 10 grep -q 0 $X/xen_cpu2/online
-check "the resync lists CPU 3 as xen_cpu3, offline" wait_for 10 grep -q 0 $X/xen_cpu3/online
+check "sysfs offline of xen_cpu2: Xen reports CPU 2 offline" xen_cpu_sysfs 10 2 0
+check "the resync lists CPU 3 as xen_cpu3, offline" xen_cpu_sysfs 10 3 0
 echo 1 >$X/xen_cpu3/online
 echo 1 >$X/xen_cpu2/online
-check "sysfs online of xen_cpu3 and xen_cpu2: Xen reports both online" \
-	wait_for 10 sh -c "grep -q 1 $X/xen_cpu3/online && grep -q 1 $X/xen_cpu2/online"
+both_online() { xen_cpu_sysfs 10 3 1 && xen_cpu_sysfs 10 2 1; }
+check "sysfs online of xen_cpu3 and xen_cpu2: Xen reports both online" both_online
 diag "$(dmesg | grep 'xen_acpi_cpu: Xen CPU' | tail -3)"
 echo 1 >/proc/sys/kernel/printk
 # Runs after mce*.sh on purpose: QEMU raises a triple fault when a broadcast

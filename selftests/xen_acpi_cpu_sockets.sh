@@ -23,7 +23,6 @@ A=/sys/module/xen_acpi_cpu/parameters/auto_online
 # Xen CPU number of APIC ID $1 (nothing if Xen does not know it).
 xcpu() { $P | sed -n "s/^cpu=\([0-9]*\) apic=$1 .*/\1/p"; }
 xonline() { $P | grep -q "^cpu=$1 .* online=1\$"; }
-sysfs_online() { [ "$(cat $X/xen_cpu$1/online 2>/dev/null)" = 1 ]; }
 # dom0 answers: a new process runs and the kernel has logged no stall.
 answers() {
 	timeout 5 true && ! dmesg | grep -qE 'soft lockup|rcu_.*stall|blocked for more than|hung_task'
@@ -54,7 +53,7 @@ hotadd() {
 	fi
 	check "$name (auto_online=$5): CPU $cpu online in Xen within 30 s" wait_for 30 xonline $cpu
 	t1=$(cat /proc/uptime | cut -d' ' -f1)
-	check "$name (auto_online=$5): xen_cpu$cpu online in sysfs" wait_for 10 sysfs_online $cpu
+	check "$name (auto_online=$5): xen_cpu$cpu online in sysfs" xen_cpu_sysfs 10 $cpu 1
 	check "$name (auto_online=$5): dom0 answers ($(echo "$t1 $t0" | awk '{ printf "%.1f", $1 - $2 }') s to online)" answers
 	deadline 0
 }

@@ -358,15 +358,41 @@ unsafe fn platform_op(op: &mut bindings::xen_platform_op) -> Result<i32> {
     }
 }
 
+/// How often [`get_cpuinfo`] asks again while Xen answers `-EBUSY`, and
+/// how long it sleeps in between: up to 5 s, well above the 0.1 s a CPU
+/// online takes in the project's measurements (README, `make bench`).
+const CPUINFO_BUSY_TRIES: u32 = 500;
+const CPUINFO_BUSY_SLEEP_MS: u32 = 10;
+
 /// `XENPF_get_cpuinfo` for Xen CPU `cpu`.
+///
+/// Xen only try-locks its CPU maps for this query, so it answers `-EBUSY`
+/// while it adds, onlines or offlines a CPU (also just after it raised
+/// `VIRQ_PCPU_STATE` for that change); the query is repeated every 10 ms
+/// for up to 5 s before `EBUSY` is returned, so that a busy answer is never
+/// taken for "no such CPU". Might sleep.
 pub fn get_cpuinfo(cpu: u32) -> Result<Pcpu> {
     let mut op = bindings::xen_platform_op {
         cmd: bindings::XENPF_get_cpuinfo,
         ..Default::default()
     };
-    op.u.pcpu_info.xen_cpuid = cpu;
-    // SAFETY: `XENPF_get_cpuinfo` has no guest handle and only reads.
-    unsafe { platform_op(&mut op) }?;
+    let mut tries = 0;
+    loop {
+        op.u.pcpu_info.xen_cpuid = cpu;
+        // SAFETY: `XENPF_get_cpuinfo` has no guest handle and only reads.
+        match unsafe { platform_op(&mut op) } {
+            Err(e) if e == kernel::error::code::EBUSY && tries < CPUINFO_BUSY_TRIES => {
+                tries += 1;
+                // SAFETY: `msleep` has no memory-safety requirement; callers
+                // are in process context (documented above: might sleep).
+                unsafe { bindings::msleep(CPUINFO_BUSY_SLEEP_MS) };
+            }
+            r => {
+                r?;
+                break;
+            }
+        }
+    }
     // SAFETY: Xen filled the `pcpu_info` member; all bit patterns are valid.
     let i = unsafe { op.u.pcpu_info };
     Ok(Pcpu {
