@@ -109,6 +109,18 @@ for (driver, source, injected), rs in groups.items():
           f"{total(rs, 'lost_in_xen'):>11} {total(rs, 'lost_in_dom0'):>12} {spread(rs, 'inj_per_s', '{:.0f}'):>20} "
           f"{spread(rs, 'virq_to_read_ms_median'):>22} {spread(rs, 'virq_to_read_ms_p99'):>20} "
           f"{(f'{max(mx):.2f}' if mx else '-'):>6} {slow:>12}")
+phased = [(k, rs) for k, rs in groups.items() if "irq_to_work_ms" in rs[0]]
+if phased:
+    print()
+    print("Where VIRQ->read goes (ftrace: the 'mce' IRQ, the driver's work item starting, the reader's")
+    print("wakeup, read() returning; per storm the median over the reads with that whole chain, then")
+    print("median [min-max] over the runs; 'work run' is the work item's whole run)")
+    print(f"{'driver':13} {'injected':>8} {'IRQ->work ms':>22} {'work->wakeup ms':>22} "
+          f"{'wakeup->read ms':>22} {'work run ms':>22} {'reads':>7}")
+    for (driver, source, injected), rs in phased:
+        print(f"{driver:13} {injected:>8} {spread(rs, 'irq_to_work_ms', '{:.3f}'):>22} "
+              f"{spread(rs, 'work_to_wake_ms', '{:.3f}'):>22} {spread(rs, 'wake_to_read_ms', '{:.3f}'):>22} "
+              f"{spread(rs, 'work_run_ms', '{:.3f}'):>22} {total(rs, 'phase_reads'):>7}")
 print()
 print("No reader while 100 errors arrive (xen-inject: 20 ms apart), then one read (upstream keeps")
 print("32 and drops the rest)")

@@ -56,7 +56,8 @@ chmod +x "$root/init" "$root"/selftests/*
 # HVM guest image for `xl create` (selftests/xen_hvm_lib.sh).
 if [ "${XENRAS_XEN_HVM:-0}" = 1 ]; then
 	X=/usr/lib/xen-4.17
-	for b in xenstored xenconsoled xen-init-dom0; do copy_elf $X/bin/$b; done
+	# xenctx and xen-hvmctx read a guest kept after a crash (guest_postmortem).
+	for b in xenstored xenconsoled xen-init-dom0 xenctx xen-hvmctx; do copy_elf $X/bin/$b; done
 	# /usr/sbin/xl is Debian's version wrapper: the 4.17 binary itself.
 	copy_elf $X/bin/xl /usr/sbin/xl
 	for b in xenstore-read xenstore-write xenstore-ls socat; do copy_elf /usr/bin/$b; done
@@ -89,6 +90,7 @@ if [ "${XENRAS_XEN_HVM:-0}" = 1 ]; then
 	chmod +x "$groot/init" "$groot"/selftests/*
 	mkdir -p "$root/guest"
 	cp "$gkdir/arch/x86/boot/bzImage" "$root/guest/bzImage"
+	cp "$gkdir/System.map" "$root/guest/System.map"
 	(cd "$groot" && find . | cpio -o -H newc --quiet | gzip -1) >"$root/guest/initrd.gz"
 fi
 

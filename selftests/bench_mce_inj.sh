@@ -56,6 +56,7 @@ inj() {
 # hex digits) the records in FILE carry.
 distinct() { grep '^rec ' "$2" | grep "status=0x9400000000000151 addr=0x$1[0-9a-f]\{8\} " | sed 's/.* addr=\([^ ]*\) .*/\1/' | sort -u | wc -l; }
 trace_mce_irq
+trace_mce_phases
 # Records left over from earlier tests.
 $R -w 5 -n 1000000 >/dev/null 2>&1
 storm=0
@@ -92,12 +93,15 @@ for n in $STORMS; do
 	case $driver in xen_mce*) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
 	secs=$(echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}')
 	rate=$(echo "$n $t1 $t0" | awk '{printf "%.1f", $1 / ($2 - $3)}')
+	ph=$(virq_phases_ms $out)
 	lat=$(virq_to_read_ms $out)
-	set -- $lat
-	echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5"
+	set -- $lat $ph
+	echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5 irq_to_work_ms=$6 work_to_wake_ms=$7 wake_to_read_ms=$8 work_run_ms=$9 phase_reads=${10}"
 	check "storm of $n: $n injections succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 done
-echo 0 >/sys/kernel/tracing/events/irq/irq_handler_entry/enable
+for e in irq/irq_handler_entry workqueue/workqueue_execute_start workqueue/workqueue_execute_end sched/sched_wakeup; do
+	echo 0 >/sys/kernel/tracing/events/$e/enable
+done
 # Nobody reading while 100 errors arrive (each one fetched from Xen at once),
 # then one mcelog-style read: upstream keeps 32 records, ACKs the rest to
 # Xen and drops them; xen_mce keeps them all (ring_len 1024). 20 ms apart,

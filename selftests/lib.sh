@@ -168,6 +168,44 @@ trace_mce_irq() {
 	echo 1 >$T/events/irq/irq_handler_entry/enable
 	echo >$T/trace
 }
+# Also the driver's work items (workqueue_execute_start/end) and every
+# wakeup of the reader (sched_wakeup, comm mcelog_read), for
+# virq_phases_ms.
+trace_mce_phases() {
+	T=/sys/kernel/tracing
+	echo 1 >$T/events/workqueue/workqueue_execute_start/enable
+	echo 1 >$T/events/workqueue/workqueue_execute_end/enable
+	echo 'comm == "mcelog_read"' >$T/events/sched/sched_wakeup/filter
+	echo 1 >$T/events/sched/sched_wakeup/enable
+}
+# virq_phases_ms FILE: where VIRQ -> read() goes, for each read in
+# mcelog_read's output FILE whose chain is complete: the last "mce" IRQ
+# before it, the driver's work starting after that IRQ (upstream's
+# xen_mce_work_fn, xen_mce's Arc<Mcelog> work item), the reader's first
+# wakeup after the work started, read() returning. Prints the medians in
+# ms of IRQ -> work start (queueing), work start -> wakeup (the drain up to
+# the wake), wakeup -> read returning (scheduling, the read, the reader's
+# clock call), the median of the work's whole runs, and how many reads
+# had a complete chain.
+virq_phases_ms() {
+	(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); break } }
+		/irq_handler_entry: .*name=mce/ { print "irq", t }
+		/workqueue_execute_start: .*function (xen_mce_work_fn|.*6mcelog6Mcelog)/ { print "ws", t }
+		/workqueue_execute_end: .*function (xen_mce_work_fn|.*6mcelog6Mcelog)/ { print "we", t }
+		/sched_wakeup: comm=mcelog_read / { print "wk", t }' /sys/kernel/tracing/trace
+		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
+		awk 'function med(a, n, i, j, x) {
+				for (i = 1; i < n; i++) { x = a[i]; for (j = i - 1; j >= 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
+				return n ? sprintf("%.3f", a[int(n / 2)] * 1000) : "-"
+			}
+			BEGIN { n = nd = 0 }
+			$1 == "irq" { irq = $2; ws = wk = 0 }
+			$1 == "ws" && irq && !ws { ws = $2; run = $2 }
+			$1 == "we" && run { d[nd++] = $2 - run; run = 0 }
+			$1 == "wk" && ws && !wk { wk = $2 }
+			$1 == "read" && irq && ws && wk && wk <= $2 { a[n] = ws - irq; b[n] = wk - ws; c[n] = $2 - wk; n++; ws = wk = 0 }
+			END { print med(a, n), med(b, n), med(c, n), med(d, nd), n }'
+}
 # VIRQ -> read() latency: each read in mcelog_read's output $1 ("read
 # mono=...") against the last "mce" IRQ before it.
 # virq_to_read_ms FILE: median, 99th percentile and maximum, in ms, then

@@ -57,16 +57,46 @@ vga = "none"
 tsc_mode = "native"
 vkb_device = 0
 on_poweroff = "destroy"
-on_reboot = "destroy"
-on_crash = "destroy"
+on_reboot = "preserve"
+on_crash = "preserve"
 EOF
 }
 
 # The guest's console log without carriage returns.
 glog() { [ -e $GLOG ] && tr -d '\r' <$GLOG; }
-# The guest domain is gone (powered off, crashed: on_crash destroys it,
-# and libxl then ends its device model).
-guest_gone() { ! pidof xen-qemu-system-i386 >/dev/null; }
+# The guest domain is gone (powered off: on_poweroff destroys it, and
+# libxl then ends its device model). A guest that reboots or crashes
+# (Xen turns a triple fault into a reboot: issue 16) is kept shut down
+# (on_reboot, on_crash "preserve") until guest_postmortem has read it,
+# then destroyed.
+guest_gone() {
+	pidof xen-qemu-system-i386 >/dev/null || return 0
+	# Its log ended: the guest is powering off, libxl destroys it.
+	glog | grep -q '^GUEST-DMESG-END' && return 1
+	case $(xl list 2>/dev/null | awk -v g="$GUEST" '$1 == g { print $5 }') in
+	*s* | *c*) guest_postmortem ;;
+	esac
+	! pidof xen-qemu-system-i386 >/dev/null
+}
+# guest_postmortem: once, for a guest kept after a reboot or crash: why
+# (Xen's log), each vCPU's registers and stack as Xen kept them (xenctx;
+# symbols from the guest kernel's System.map: the kernel has no KASLR) and
+# its HVM context (xen-hvmctx: CPU, LAPIC, ...); then the domain is
+# destroyed. A guest that powered off is destroyed by libxl itself.
+guest_postmortem() {
+	_d=$(xl domid $GUEST 2>/dev/null) || return
+	if [ ! -e /tmp/guest.postmortem ]; then
+		: >/tmp/guest.postmortem
+		diag "== guest domain $_d shut down: $(xl dmesg | grep "d$_d" | tail -3 | tr '\n' ' ')"
+		for v in $(xl vcpu-list $GUEST 2>/dev/null | awk 'NR > 1 { print $3 }'); do
+			diag "== xenctx $_d $v"
+			diag "$(/usr/lib/xen-4.17/bin/xenctx -a -S -s /guest/System.map $_d $v 2>&1 | head -60)"
+		done
+		diag "== xen-hvmctx $_d"
+		diag "$(/usr/lib/xen-4.17/bin/xen-hvmctx $_d 2>&1 | head -400)"
+	fi
+	xl destroy $GUEST 2>/dev/null
+}
 # gwait SECONDS REGEX: wait for a guest line; prints the first match.
 # Gives up early once the domain is gone (checked every 5 s).
 gwait() {

@@ -9,10 +9,12 @@
 //! check that gets none also skips Xen's recovery (`mce_urgent_action()`,
 //! page offlining). So an unACKed `mc_info` held for a slow (or absent)
 //! `/dev/mcelog` reader would cost the host its error recovery. The rules:
-//! - each `mc_info` is converted and delivered ([`Sink::deliver`]: the kernel
-//!   MCE log takes every record, the `/dev/mcelog` ring keeps what fits,
-//!   oldest first, and flags the rest as lost) and then ACKed, in the run
-//!   that `VIRQ_MCA` (or the budget requeue) started;
+//! - each `mc_info` is converted, stored ([`Sink::deliver`]: the
+//!   `/dev/mcelog` ring keeps what fits, oldest first, flags the rest as
+//!   lost, and wakes its readers), ACKed, and only then copied to the kernel
+//!   MCE log ([`Sink::kernel_log`], every record: the slower consumer must
+//!   not keep Xen's entry), in the run that `VIRQ_MCA` (or the budget
+//!   requeue) started;
 //! - if an ACK fails after delivery, the next fetch returns the same
 //!   `fetch_id`: it is ACKed again, not delivered twice;
 //! - a malformed record keeps its valid prefix, is reported, marked lost
@@ -95,10 +97,14 @@ pub trait Xen {
 
 /// The dom0 side: where converted records go.
 pub trait Sink {
-    /// Hands the records of one `mc_info` to dom0's consumers: the kernel MCE
-    /// log (all of them) and the `/dev/mcelog` ring (what fits, oldest
-    /// first; the ring flags the rest). Returns how many the ring kept.
+    /// Stores the records of one `mc_info` in the `/dev/mcelog` ring (what
+    /// fits, oldest first; the ring flags the rest) and wakes its readers.
+    /// Returns how many the ring kept.
     fn deliver(&mut self, recs: &[Mce]) -> usize;
+    /// Copies the same records to the kernel MCE log (all of them), once
+    /// the `mc_info` was ACKed (or its ACK failed: it is not delivered
+    /// again).
+    fn kernel_log(&mut self, recs: &[Mce]);
     /// Raises the overflow flag: records were lost.
     fn mark_lost(&mut self);
     /// Something worth one log line happened.
@@ -379,6 +385,7 @@ impl Drainer {
             store.mark_lost();
         }
         self.ack(xen, store, class, id);
+        store.kernel_log(&self.staged[..n]);
         None
     }
 
@@ -403,13 +410,17 @@ mod tests {
     use super::super::mcinfo::build::Builder;
     use super::super::ring::Ring;
     use super::*;
+    use std::cell::Cell;
     use std::collections::VecDeque;
+    use std::rc::Rc;
 
     /// A model of Xen's telemetry queues (`mctelem.c`): fetch returns the
     /// oldest record until it is ACKed.
     #[derive(Default)]
     struct FakeXen {
         q: [VecDeque<(u64, Vec<u8>)>; 2],
+        /// Successful ACKs, shared with a [`RingStore`] that records them.
+        acks: Rc<Cell<u64>>,
         next_id: u64,
         fail_acks: usize,
         cpus: Vec<CpuInfo>,
@@ -449,6 +460,7 @@ mod tests {
                 "ACK of a record that is not the oldest"
             );
             q.pop_front();
+            self.acks.set(self.acks.get() + 1);
             Ok(())
         }
         fn cpu(&mut self, apicid: u32) -> Option<CpuInfo> {
@@ -470,6 +482,9 @@ mod tests {
         /// The kernel MCE log (what rasdaemon sees).
         klog: Vec<Mce>,
         reports: Vec<Report>,
+        /// Xen's ACK count (a [`FakeXen`]'s) at each kernel-log copy.
+        acks: Option<Rc<Cell<u64>>>,
+        klog_after_acks: Vec<u64>,
     }
 
     impl RingStore {
@@ -478,14 +493,21 @@ mod tests {
                 ring: Ring::new(vec![Mce::default(); cap]),
                 klog: Vec::new(),
                 reports: Vec::new(),
+                acks: None,
+                klog_after_acks: Vec::new(),
             }
         }
     }
 
     impl Sink for RingStore {
         fn deliver(&mut self, recs: &[Mce]) -> usize {
-            self.klog.extend_from_slice(recs);
             self.ring.push_oldest(recs)
+        }
+        fn kernel_log(&mut self, recs: &[Mce]) {
+            self.klog.extend_from_slice(recs);
+            if let Some(a) = &self.acks {
+                self.klog_after_acks.push(a.get());
+            }
         }
         fn mark_lost(&mut self) {
             self.ring.mark_lost()
@@ -530,6 +552,34 @@ mod tests {
         assert_eq!(banks, [(4, 1), (5, 1), (1, 0)]);
         assert_eq!(xen.pending(), 0);
         assert_eq!((d.stats.fetched, d.stats.stored, d.stats.acked), (2, 3, 2));
+    }
+
+    #[test]
+    fn kernel_log_copy_comes_after_the_ack_and_once_when_the_ack_fails() {
+        let mut xen = FakeXen {
+            cpus: vec![cpu(0)],
+            ..Default::default()
+        };
+        for i in 0..3 {
+            xen.push(Class::NonUrgent, &rec(0, &[i, i + 10]));
+        }
+        let mut st = RingStore::new(32);
+        st.acks = Some(xen.acks.clone());
+        let mut d = Drainer::default();
+        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
+        // Each mc_info's records reach the kernel log once Xen has its ACK.
+        assert_eq!(st.klog_after_acks, [1, 2, 3]);
+        assert_eq!(st.klog.len(), 6);
+        // A failed ACK: copied once all the same, not again when the same
+        // mc_info is fetched and ACKed in the next run.
+        xen.push(Class::NonUrgent, &rec(0, &[7]));
+        xen.fail_acks = 1;
+        // Budget 2: the empty urgent queue, then the record.
+        assert_eq!(d.drain(&mut xen, &mut st, 2), Outcome::Budget);
+        assert_eq!(st.klog_after_acks, [1, 2, 3, 3]);
+        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
+        assert_eq!(st.klog_after_acks, [1, 2, 3, 3]);
+        assert_eq!((xen.pending(), xen.acks.get(), st.klog.len()), (0, 4, 7));
     }
 
     #[test]

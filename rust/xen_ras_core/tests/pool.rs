@@ -116,8 +116,10 @@ struct Dom0 {
 
 impl Sink for Dom0 {
     fn deliver(&mut self, recs: &[Mce]) -> usize {
-        self.klog.extend(recs.iter().map(|m| m.status));
         self.ring.push_oldest(recs)
+    }
+    fn kernel_log(&mut self, recs: &[Mce]) {
+        self.klog.extend(recs.iter().map(|m| m.status));
     }
     fn mark_lost(&mut self) {
         self.ring.mark_lost()
