@@ -85,15 +85,19 @@ guest_gone() {
 # destroyed. A guest that powered off is destroyed by libxl itself.
 guest_postmortem() {
 	_d=$(xl domid $GUEST 2>/dev/null) || return
+	# On stderr: callers run guest_gone inside gwait, whose stdout is
+	# captured or discarded.
 	if [ ! -e /tmp/guest.postmortem ]; then
 		: >/tmp/guest.postmortem
-		diag "== guest domain $_d shut down: $(xl dmesg | grep "d$_d" | tail -3 | tr '\n' ' ')"
-		for v in $(xl vcpu-list $GUEST 2>/dev/null | awk 'NR > 1 { print $3 }'); do
-			diag "== xenctx $_d $v"
-			diag "$(/usr/lib/xen-4.17/bin/xenctx -a -S -s /guest/System.map $_d $v 2>&1 | head -60)"
-		done
-		diag "== xen-hvmctx $_d"
-		diag "$(/usr/lib/xen-4.17/bin/xen-hvmctx $_d 2>&1 | head -400)"
+		{
+			diag "== guest domain $_d shut down: $(xl dmesg | grep "d$_d" | tail -3 | tr '\n' ' ')"
+			for v in $(xl vcpu-list $GUEST 2>/dev/null | awk 'NR > 1 { print $3 }'); do
+				diag "== xenctx $_d $v"
+				diag "$(/usr/lib/xen-4.17/bin/xenctx -a -S -s /guest/System.map $_d $v 2>&1 | head -60)"
+			done
+			diag "== xen-hvmctx $_d"
+			diag "$(/usr/lib/xen-4.17/bin/xen-hvmctx $_d 2>&1 | head -400)"
+		} >&2
 	fi
 	xl destroy $GUEST 2>/dev/null
 }
