@@ -194,17 +194,14 @@ virq_phases_ms() {
 		/workqueue_execute_end: .*function (xen_mce_work_fn|.*6mcelog6Mcelog)/ { print "we", t }
 		/sched_wakeup: comm=mcelog_read / { print "wk", t }' /sys/kernel/tracing/trace
 		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
-		awk 'function med(a, n, i, j, x) {
-				for (i = 1; i < n; i++) { x = a[i]; for (j = i - 1; j >= 0 && a[j] > x; j--) a[j + 1] = a[j]; a[j + 1] = x }
-				return n ? sprintf("%.3f", a[int(n / 2)] * 1000) : "-"
-			}
-			BEGIN { n = nd = 0 }
-			$1 == "irq" { irq = $2; ws = wk = 0 }
+		awk '$1 == "irq" { irq = $2; ws = wk = 0 }
 			$1 == "ws" && irq && !ws { ws = $2; run = $2 }
-			$1 == "we" && run { d[nd++] = $2 - run; run = 0 }
+			$1 == "we" && run { printf "d %.9f\n", $2 - run; run = 0 }
 			$1 == "wk" && ws && !wk { wk = $2 }
-			$1 == "read" && irq && ws && wk && wk <= $2 { a[n] = ws - irq; b[n] = wk - ws; c[n] = $2 - wk; n++; ws = wk = 0 }
-			END { print med(a, n), med(b, n), med(c, n), med(d, nd), n }'
+			$1 == "read" && irq && ws && wk && wk <= $2 { printf "a %.9f\nb %.9f\nc %.9f\n", ws - irq, wk - ws, $2 - wk; ws = wk = 0 }' |
+		sort -k1,1 -k2,2n | awk '{ v[$1, n[$1]++] = $2 }
+			function med(k) { return n[k] ? sprintf("%.3f", v[k, int(n[k] / 2)] * 1000) : "-" }
+			END { print med("a"), med("b"), med("c"), med("d"), n["a"] + 0 }'
 }
 # VIRQ -> read() latency: each read in mcelog_read's output $1 ("read
 # mono=...") against the last "mce" IRQ before it.

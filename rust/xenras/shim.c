@@ -77,12 +77,6 @@ unsigned int xenras_num_online_cpus(void)
 	return num_online_cpus();
 }
 
-/* cond_resched() is a macro. */
-void xenras_cond_resched(void)
-{
-	cond_resched();
-}
-
 /* BAD_APICID for a CPU that is not present. */
 u32 xenras_cpu_apic_id(unsigned int cpu)
 {

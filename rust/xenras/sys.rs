@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: GPL-2.0
 //! Small kernel services 6.12's `kernel` crate does not wrap: wall-clock
-//! time, capabilities, flushing a work item, yielding the CPU, the MCE log.
+//! time, capabilities, flushing a work item, the MCE log.
 
 use super::bindings;
 use crate::xen_ras_core::mce::{Mce, MCE_HANDLED_MCELOG};
@@ -29,14 +29,6 @@ pub fn flush_work<T: HasWork<T, ID>, const ID: u64>(this: &T) -> bool {
     // (`new_work!`), and `flush_work` may be called at any time from process
     // context.
     unsafe { kernel::bindings::flush_work(Work::raw_get(work)) }
-}
-
-/// `cond_resched()`: lets a task that is due to run (a woken reader) have
-/// the CPU first. Process context only; might sleep.
-pub fn cond_resched() {
-    // SAFETY: no memory-safety precondition; callers are in process context
-    // (documented above), where the scheduler may switch tasks.
-    unsafe { bindings::xenras_cond_resched() }
 }
 
 const _: () = assert!(MCE_HANDLED_MCELOG == bindings::XENRAS_MCE_HANDLED_MCELOG);
