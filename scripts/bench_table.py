@@ -114,13 +114,15 @@ if phased:
     print()
     print("Where VIRQ->read goes (ftrace: the 'mce' IRQ, the driver's work item starting, the reader's")
     print("wakeup, read() returning; per storm the median over the reads with that whole chain, then")
-    print("median [min-max] over the runs; 'work run' is the work item's whole run)")
+    print("median [min-max] over the runs; 'work run' is the work item's whole run; summed over the")
+    print("runs: irq_work IPIs (/proc/interrupts IWI) and runs of the MCE core's decoder work)")
     print(f"{'driver':13} {'injected':>8} {'IRQ->work ms':>22} {'work->wakeup ms':>22} "
-          f"{'wakeup->read ms':>22} {'work run ms':>22} {'reads':>7}")
+          f"{'wakeup->read ms':>22} {'work run ms':>22} {'reads':>7} {'IWI':>6} {'core runs':>9}")
     for (driver, source, injected), rs in phased:
         print(f"{driver:13} {injected:>8} {spread(rs, 'irq_to_work_ms', '{:.3f}'):>22} "
               f"{spread(rs, 'work_to_wake_ms', '{:.3f}'):>22} {spread(rs, 'wake_to_read_ms', '{:.3f}'):>22} "
-              f"{spread(rs, 'work_run_ms', '{:.3f}'):>22} {total(rs, 'phase_reads'):>7}")
+              f"{spread(rs, 'work_run_ms', '{:.3f}'):>22} {total(rs, 'phase_reads'):>7} "
+              f"{total(rs, 'irq_work_ipis'):>6} {total(rs, 'mce_core_runs'):>9}")
 print()
 print("No reader while 100 errors arrive (xen-inject: 20 ms apart), then one read (upstream keeps")
 print("32 and drops the rest)")

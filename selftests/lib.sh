@@ -178,6 +178,11 @@ trace_mce_phases() {
 	echo 'comm == "mcelog_read"' >$T/events/sched/sched_wakeup/filter
 	echo 1 >$T/events/sched/sched_wakeup/enable
 }
+# irq_work_ipis: irq_work interrupts (the "IWI" row of /proc/interrupts,
+# all CPUs) so far: mce_log() raises one unless its irq_work is pending.
+irq_work_ipis() {
+	awk '$1 == "IWI:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts
+}
 # virq_phases_ms FILE: where VIRQ -> read() goes, for each read in
 # mcelog_read's output FILE whose chain is complete: the last "mce" IRQ
 # before it, the driver's work starting after that IRQ (upstream's

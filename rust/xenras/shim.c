@@ -84,3 +84,17 @@ u32 xenras_cpu_apic_id(unsigned int cpu)
 		return BAD_APICID;
 	return cpu_physical_id(cpu);
 }
+
+/* local_irq_save() and local_irq_restore() are macros. */
+unsigned long xenras_local_irq_save(void)
+{
+	unsigned long flags;
+
+	local_irq_save(flags);
+	return flags;
+}
+
+void xenras_local_irq_restore(unsigned long flags)
+{
+	local_irq_restore(flags);
+}

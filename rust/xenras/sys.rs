@@ -31,6 +31,18 @@ pub fn flush_work<T: HasWork<T, ID>, const ID: u64>(this: &T) -> bool {
     unsafe { kernel::bindings::flush_work(Work::raw_get(work)) }
 }
 
+/// Runs `f` with this CPU's interrupts off (`local_irq_save()`), then
+/// restores them. `f` must not sleep (the kernel warns if it does).
+pub fn with_local_irqs_off<R>(f: impl FnOnce() -> R) -> R {
+    // SAFETY: no preconditions; the flags go back to the restore below.
+    let flags = unsafe { bindings::xenras_local_irq_save() };
+    let r = f();
+    // SAFETY: `flags` come from the save above, on this CPU: with interrupts
+    // off nothing preempts or migrates this task in between.
+    unsafe { bindings::xenras_local_irq_restore(flags) };
+    r
+}
+
 const _: () = assert!(MCE_HANDLED_MCELOG == bindings::XENRAS_MCE_HANDLED_MCELOG);
 
 /// Hands a record to the kernel's MCE log (`mce_log()`): the `mce_record`
