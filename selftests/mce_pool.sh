@@ -9,7 +9,7 @@
 # records with the overflow flag set. ring_len at its minimum, default and
 # maximum loads and works; values outside are refused.
 . /selftests/lib.sh
-plan 12
+plan 13
 R=/selftests/mcelog_read
 I=/usr/sbin/xen-mceinj
 D=/sys/kernel/debug/xen_mce
@@ -52,6 +52,8 @@ check "nobody reading /dev/mcelog, yet every mc_info was ACKed" \
 # published on its own after a drain run): look until they agree, 10 s.
 check "the ring kept 16 records and counted the rest as dropped" \
 	wait_for 10 sh -c "[ \$(cat $D/stored) = 16 ] && [ \$(cat $D/ring_dropped) = \$((\$(cat $D/records) - 16)) ]"
+check "every record went to the kernel MCE log as well (kernel_logged = records)" \
+	wait_for 10 sh -c "[ \$(cat $D/kernel_logged) = \$(cat $D/records) ]"
 out=$($R -w 5 -n 1)
 first=$(echo "$out" | grep '^rec ' | head -1)
 diag "read $(echo "$out" | sed -n 's/^records=//p') records, first: $first"

@@ -7,9 +7,12 @@
 //! - the work, [`Mcelog::run`], drains Xen (`XEN_MC_fetch`, urgent then
 //!   non-urgent) through `xen_ras_core::drain`, which converts each
 //!   `mc_info` to `struct mce` records, delivers them ([`Dom0Side::deliver`]:
-//!   the `/dev/mcelog` ring keeps what fits, readers are woken, then the
-//!   kernel MCE log gets every record) and ACKs it, in the same run, reader
-//!   or not: Xen's pool of 30 telemetry entries is never held for a reader;
+//!   the `/dev/mcelog` ring keeps what fits, readers are woken) and ACKs
+//!   it, in the same run, reader or not: Xen's pool of 30 telemetry entries
+//!   is never held for a reader; then [`Dom0Side::kernel_log`] appends the
+//!   records to the kernel-log backlog;
+//! - the kernel-log work (`log_work`, 10 ms after the backlog's first
+//!   record) hands the backlog to `mce_log()` (rasdaemon), in chunks;
 //! - `read(2)` on `/dev/mcelog` ([`McelogDev::read`]) copies whole records
 //!   out.
 //!
@@ -581,7 +584,7 @@ impl Drop for XenMce {
             );
         }
         pr_info!(
-            "unloaded: fetched {} records {} stored {} acked {} read {} unread {} ring_dropped {} lost {}\n",
+            "unloaded: fetched {} records {} stored {} acked {} read {} unread {} ring_dropped {} lost {} kernel_logged {}\n",
             s.fetched,
             s.records,
             s.stored,
@@ -589,7 +592,8 @@ impl Drop for XenMce {
             self.log.counters.read.load(Relaxed),
             unread,
             s.ring_dropped,
-            s.lost
+            s.lost,
+            self.log.counters.kernel_logged.load(Relaxed)
         );
     }
 }
