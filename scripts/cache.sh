@@ -37,3 +37,16 @@ cache_done() {
 		[ "$old" = "$entry" ] || [ ! -d "$old" ] || { echo "$who: pruning $old"; rm -rf "$old" "$old.lock"; }
 	done
 }
+# apt_private NAME SUITE: a private apt configuration for Debian's SUITE
+# (the system's sources are left alone), state under $XENRAS_CACHE/NAME; sets
+# the array APT_OPTS for apt-get and fetches the package lists.
+apt_private() {
+	local apt="$XENRAS_CACHE/$1"
+	mkdir -p "$apt/lists/partial" "$apt/archives/partial"
+	echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian $2 main" \
+		>"$apt/sources.list"
+	APT_OPTS=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
+		-o "Dir::State::Lists=$apt/lists" -o "Dir::Cache::Archives=$apt/archives"
+		-o APT::Sandbox::User=root)
+	apt-get "${APT_OPTS[@]}" -qq update
+}

@@ -17,16 +17,9 @@ cache="$XENRAS_CACHE/qemu/bpo-${VERSION#1:}"
 link="$XENRAS_BUILD/qemu-10/qemu-system-x86_64"
 . "$top/scripts/cache.sh"
 cache_use "$cache" qemu-system-x86_64 "$link" fetch-qemu-10
-apt="$XENRAS_CACHE/apt-bookworm-backports"
-mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian bookworm-backports main" \
-	>"$apt/sources.list"
-opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-      -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache::Archives=$apt/archives"
-      -o APT::Sandbox::User=root)
 echo "fetch-qemu-10: downloading qemu-system-x86=$VERSION from bookworm-backports"
-apt-get "${opts[@]}" -qq update
-(cd "$cache" && apt-get "${opts[@]}" -qq download "qemu-system-x86=$VERSION" \
+apt_private apt-bookworm-backports bookworm-backports
+(cd "$cache" && apt-get "${APT_OPTS[@]}" -qq download "qemu-system-x86=$VERSION" \
 	"qemu-system-common=$VERSION" "qemu-system-data=$VERSION" "seabios=$SEABIOS")
 for d in "$cache"/*.deb; do dpkg-deb -x "$d" "$cache/root"; done
 rm -f "$cache"/*.deb

@@ -16,16 +16,9 @@ cache="$XENRAS_CACHE/xen/trixie-$VERSION"
 link="$XENRAS_BUILD/xen-4.20/xen"
 . "$top/scripts/cache.sh"
 cache_use "$cache" xen "$link" fetch-xen-4.20
-apt="$XENRAS_CACHE/apt-trixie"
-mkdir -p "$apt/lists/partial" "$apt/archives/partial"
-echo "deb [signed-by=/usr/share/keyrings/debian-archive-keyring.gpg] http://deb.debian.org/debian trixie main" \
-	>"$apt/sources.list"
-opts=(-o "Dir::Etc::SourceList=$apt/sources.list" -o Dir::Etc::SourceParts=/dev/null
-      -o "Dir::State::Lists=$apt/lists" -o "Dir::Cache::Archives=$apt/archives"
-      -o APT::Sandbox::User=root)
 echo "fetch-xen-4.20: downloading $PKG=$VERSION from trixie"
-apt-get "${opts[@]}" -qq update
-(cd "$cache" && apt-get "${opts[@]}" -qq download "$PKG=$VERSION")
+apt_private apt-trixie trixie
+(cd "$cache" && apt-get "${APT_OPTS[@]}" -qq download "$PKG=$VERSION")
 dpkg-deb -x "$cache"/"$PKG"_*.deb "$cache/root"
 gunzip -c "$cache"/root/boot/xen-4.20-amd64.gz >"$cache/xen"
 cp "$cache/root/boot/xen-4.20-amd64.config" "$cache/config"

@@ -412,7 +412,7 @@ def qemu_cmd(role, mode, qmp, suite=None):
         # switched between dom0's and the guest's vCPUs. With eager
         # switching: none (selftests/xen_hvm_lib.sh dom0_clean).
         return common + [
-            "-machine", "pc", "-cpu", "EPYC,+svm,+npt,-nrip-save,-smap,-monitor",
+            "-machine", "pc", "-cpu", os.environ.get("XENRAS_HVM_CPU", "EPYC,+svm,+npt,-nrip-save,-smap,-monitor"),
             "-smp", smp(role, suite, 2), "-m", "2048",
             "-kernel", XEN,
             "-append", "console=com1 com1=115200 dom0_mem=1024M,max:1024M loglvl=all "
