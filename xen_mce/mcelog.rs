@@ -176,6 +176,10 @@ struct Mcelog {
     /// first record).
     #[pin]
     log_work: DelayedWork<Mcelog, 1>,
+    /// The kernel-log work's chunk, taken off `backlog` before interrupts
+    /// go off (a spinlock may sleep on PREEMPT_RT).
+    #[pin]
+    chunk: Mutex<KVec<Mce>>,
     /// The ring's overflow was logged; cleared by the next read.
     overflow_logged: AtomicBool,
     /// Set at unload: the work does nothing more.
@@ -195,6 +199,7 @@ impl Mcelog {
     fn new(len: usize) -> Result<Arc<Self>> {
         let storage = KVVec::from_elem(Mce::default(), len, GFP_KERNEL)?;
         let backlog = KVVec::from_elem(Mce::default(), BACKLOG_LEN, GFP_KERNEL)?;
+        let chunk = KVec::from_elem(Mce::default(), KERNEL_LOG_CHUNK, GFP_KERNEL)?;
         let drainer = KBox::new(Drainer::default(), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Self {
@@ -206,6 +211,7 @@ impl Mcelog {
                 work <- new_work!("xen_mce::work"),
                 backlog <- new_spinlock!(Ring::new(Storage(backlog)), "xen_mce::backlog"),
                 log_work <- crate::new_delayed_work!("xen_mce::log_work"),
+                chunk <- new_mutex!(chunk, "xen_mce::chunk"),
                 overflow_logged: AtomicBool::new(false),
                 stopping: AtomicBool::new(false),
                 counters: Counters::default(),
@@ -374,20 +380,24 @@ impl WorkItem<1> for Mcelog {
     type Pointer = Arc<Mcelog>;
 
     fn run(this: Arc<Mcelog>) {
-        // With interrupts off, the first record raises the MCE core's
-        // irq_work (a self-IPI: an event-channel hypercall and an interrupt
-        // in a PV dom0) and the others find it pending: one per chunk.
-        let n = sys::with_local_irqs_off(|| {
+        let mut chunk = this.chunk.lock();
+        let n = {
+            let mut backlog = this.backlog.lock();
             let mut n = 0;
-            while n < KERNEL_LOG_CHUNK {
-                let Some(m) = this.backlog.lock().pop() else {
+            while let Some(slot) = chunk.get_mut(n) {
+                let Some(m) = backlog.pop() else {
                     break;
                 };
-                sys::mce_log(&m);
+                *slot = m;
                 n += 1;
             }
             n
-        });
+        };
+        // With interrupts off, the first record raises the MCE core's
+        // irq_work (a self-IPI: an event-channel hypercall and an interrupt
+        // in a PV dom0) and the others find it pending: one per chunk.
+        sys::with_local_irqs_off(|| chunk[..n].iter().for_each(sys::mce_log));
+        drop(chunk);
         this.counters.kernel_logged.fetch_add(n as u64, Relaxed);
         if n == KERNEL_LOG_CHUNK && !this.backlog.lock().is_empty() {
             // The MCE core's decoder work, queued by these records' irq_work
