@@ -202,7 +202,7 @@ check: deps
 # with kernel_log=N and through upstream's C driver (kernel variant
 # upstream-mce), CPU hot-add latency.
 # BENCH_STORMS: sizes of the storms through Xen's injection hypercalls
-# (selftests/mce_inject.c, one process: 182-754 errors/s measured under TCG).
+# (selftests/mce_inject.c, one process: 137-754 errors/s measured under TCG).
 # BENCH_MCE_BOOTS: boots per driver, alternating xen_mce, kernel_log=N,
 # upstream (identical code differed by a third between two boots under
 # TCG: the spread must come from boots, not from runs in one boot);
