@@ -168,8 +168,11 @@ struct Mcelog {
     ctx: Mutex<DrainCtx>,
     #[pin]
     work: Work<Mcelog>,
-    /// Records the drain handed over for the kernel MCE log, in order;
-    /// not empty only while `log_work` is queued or running.
+    /// Records the drain handed over for the kernel MCE log, in order.
+    /// Not empty only while `log_work` is pending, or running and bound to
+    /// requeue itself (a run that leaves records requeues; a run that
+    /// emptied it saw it empty): the push that finds it empty queues
+    /// `log_work`, later pushes need not.
     #[pin]
     backlog: SpinLock<Ring<Mce, Storage>>,
     /// Hands `backlog` to `mce_log()` (`KERNEL_LOG_DELAY_MS` after the
@@ -314,12 +317,20 @@ impl Sink for Dom0Side<'_> {
         // more than the rest of the drain (README "make bench"). The
         // backlog waits KERNEL_LOG_DELAY_MS and goes in one run. When it
         // is full, these records go at once: never dropped.
-        let queued = {
+        let (queued, first) = {
             let mut b = self.log.backlog.lock();
-            b.free() >= recs.len() && b.push_oldest(recs) == recs.len()
+            let first = b.is_empty();
+            (
+                b.free() >= recs.len() && b.push_oldest(recs) == recs.len(),
+                first,
+            )
         };
         if queued {
-            Mcelog::kick_log(self.log.clone(), KERNEL_LOG_DELAY_MS);
+            // Not empty before: `log_work` is pending or will requeue
+            // (`backlog`'s invariant); no Arc clone, no PENDING test.
+            if first {
+                Mcelog::kick_log(self.log.clone(), KERNEL_LOG_DELAY_MS);
+            }
         } else {
             for m in recs {
                 sys::mce_log(m);
