@@ -234,6 +234,21 @@ def self_test():
           f"{sum(1 for c in cases if not c[3])} whole ones passed")
 
     import io
+    import tempfile
+    faults = [
+        (["[   69.05] (XEN) d1v1 Triple fault - invoking HVM shutdown action 1"], True),
+        (["[ 1800.20] (XEN) *** DOUBLE FAULT ***"], True),
+        (["[   74.83]     # == guest domain 1 shut down: (XEN) d1v3: upcall vector f3 "
+          "(XEN) d1v1 Triple fault - invoking HVM shutdown action 1"], False),
+        (["[   70.00]     # guest| d1v1 Triple fault - invoking HVM shutdown action 1",
+          "[   71.00] xen_hvm: ERROR: failed: not ok 1 xen_hvm_gate"], False),
+    ]
+    for lines, want in faults:
+        with tempfile.NamedTemporaryFile("w", suffix=".log") as f:
+            f.write("\n".join(lines) + "\n")
+            f.flush()
+            assert (emulator_fault(f.name) is not None) == want, (lines, want)
+    print(f"qemu.py self-test: emulator faults {len(faults)}/{len(faults)} (only Xen's own console lines count)")
     spec = "vcpu6 gone ;; qmp:query-hotpluggable-cpus ;; /machine/peripheral/vcpu6 ;; absent"
     hc = [
         (FakeQmp({"return": [{"qom-path": "/machine/unattached/device[0]"}]}), spec, "ok"),
@@ -345,7 +360,10 @@ def with_bad_memory(cmd, tag):
 def qemu_cmd(role, mode, qmp, suite=None):
     # XENRAS_QEMU: another qemu-system-x86_64 (README: the Xen HVM guest
     # under QEMU 10).
-    common = [os.environ.get("XENRAS_QEMU", "qemu-system-x86_64"), "-accel", "tcg", "-nographic", "-no-reboot",
+    # XENRAS_ACCEL: another -accel value (e.g. tcg,thread=single: one host
+    # thread for every vCPU; issue 16's triple fault).
+    common = [os.environ.get("XENRAS_QEMU", "qemu-system-x86_64"), "-accel", os.environ.get("XENRAS_ACCEL", "tcg"),
+              "-nographic", "-no-reboot",
               "-qmp", f"unix:{qmp},server=on,wait=off"]
     if mode == "run":
         common += ["-serial", "mon:stdio"]
@@ -745,6 +763,26 @@ def machine_plan_errors(tag, suite, tap, skipped_by, path=MACHINES):
     return errors
 
 
+# The xen_hvm machine's known emulator faults (issue 16, README "In a real
+# Xen HVM guest"): under QEMU 7.2's TCG with nested SVM, a guest idling with
+# 4-7 vCPUs triple-faulted in about 1 of 3 runs of the whole flow, in the
+# same state whichever driver handled its vCPUs (and with no removal at
+# all); once Xen itself took a double fault there. Matched on Xen's own
+# console lines only: a guest's or dom0's output cannot fake them.
+EMULATOR_FAULTS = (r"^\(XEN\) d\d+v\d+ Triple fault - invoking HVM shutdown action",
+                   r"^\(XEN\) \*\*\* DOUBLE FAULT \*\*\*")
+
+
+def emulator_fault(log_path):
+    """The first known emulator fault line in a run's log, or None."""
+    with open(log_path, errors="replace") as f:
+        for line in f:
+            line = re.sub(r"^\[[ \d.]+\] ", "", line.rstrip("\n"))
+            if any(re.match(rx, line) for rx in EMULATOR_FAULTS):
+                return line
+    return None
+
+
 def run_check(role, log_path, timeout, tag, scan, suite=None):
     qmp_path = os.path.join(BUILD, f"qmp-{tag}.sock")
     if os.path.exists(qmp_path):
@@ -970,6 +1008,9 @@ def main():
                          "BUG/WARNING/sanitizer/lockdep/kmemleak report in the guest log)")
     ap.add_argument("--mode", choices=["check", "run"], default="check")
     ap.add_argument("--timeout", type=int)
+    ap.add_argument("--retry-emulator-fault", action="store_true",
+                    help="xen_hvm: a run that failed on a known emulator fault (EMULATOR_FAULTS: the "
+                         "guest's triple fault, Xen's double fault) runs once more on a new machine")
     a = ap.parse_args()
     if a.role == "debian":
         need = [XEN420, DEBIAN_KERNEL, DEBIAN_IMAGE]
@@ -995,7 +1036,23 @@ def main():
     tag = a.tag or a.role
     log = os.path.join(BUILD, "logs", f"{tag}-check.log")
     timeout = a.timeout or TIMEOUT[a.role] * (3 if a.scan_sanitizers else 1)
-    sys.exit(run_check(a.role, log, timeout, tag, True, a.suite))
+    rc = run_check(a.role, log, timeout, tag, True, a.suite)
+    fault = emulator_fault(log) if rc and a.retry_emulator_fault else None
+    if fault:
+        # One new machine, from scratch; the first one's log is kept, and
+        # the result says why there were two (scripts/summary.py shows it).
+        first = log.replace("-check.log", "-check.1.log")
+        os.replace(log, first)
+        print(f"{tag}: the first machine failed on a known emulator fault ({fault}; README "
+              f"'In a real Xen HVM guest'; log: {first}): one new machine", flush=True)
+        rc = run_check(a.role, log, timeout, tag, True, a.suite)
+        res_path = os.path.join(BUILD, "results", f"{tag}.json")
+        res = json.load(open(res_path))
+        res["retried_after"] = fault
+        res["first_log"] = first
+        with open(res_path, "w") as f:
+            json.dump(res, f, indent=1)
+    sys.exit(rc)
 
 
 if __name__ == "__main__":

@@ -75,7 +75,10 @@ for role in ROLES:
     total_s += row(role, r["selftests"], r["cases_passed"], r["cases_failed"], r.get("cases_skipped", 0),
                    "-", m.get("soak_cycles", 0), m.get("fault_injections", 0), r.get("sanitizer_reports", 0),
                    boot, f"{r['elapsed']:.0f}",
-                   "ok" if r["ok"] else "FAIL: " + "; ".join(r["errors"]))
+                   ("ok" if r["ok"] else "FAIL: " + "; ".join(r["errors"]))
+                   # scripts/qemu.py --retry-emulator-fault (xen_hvm_gate)
+                   + (f" (second machine: the first failed on {r['retried_after']!r}, log "
+                      f"{r['first_log']})" if r.get("retried_after") else ""))
     rc |= 0 if r["ok"] else 1
 fuzz = json.load(open(host))["fuzz_executions"] if os.path.exists(host) else 0
 print(f"fuzz executions {fuzz}, soak cycles {soak}, injected allocation failures {faults}, "

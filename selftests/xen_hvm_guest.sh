@@ -1,7 +1,7 @@
 #!/bin/sh
 # Runs inside the Xen HVM guest (scripts/initramfs/guest-init), not in
-# dom0: no roles line. Its dom0 half (selftests/xen_hvm_vcpu.sh, or
-# bench_xen_vcpu.sh for $1 = bench) reads this script's output from the
+# dom0: no roles line. Its dom0 half (selftests/xen_hvm_vcpu.sh;
+# xen_hvm_gate.sh for $1 = gate, bench_xen_vcpu.sh for $1 = bench) reads this script's output from the
 # guest's serial log, runs `xl vcpu-set` on every "GUEST-STEP" line and
 # relays the cases below into the machine's TAP. The guest only waits for
 # what the step should bring; it never hears from dom0.
@@ -26,6 +26,24 @@ online() {
 # The module's log lines since the last mark.
 mark() { dmesg | wc -l >/tmp/mark; }
 since() { dmesg | tail -n +$(($(cat /tmp/mark) + 1)); }
+is_xen_hvm() { [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ] && dmesg | grep -q 'Hypervisor detected: Xen HVM'; }
+# hotpluggable LAST: the MADT's absent vCPUs count as possible, CPU0 alone present.
+hotpluggable() { [ "$(cat $S/possible)" = "0-$1" ] && [ "$(cat $S/present)" = 0 ]; }
+loads() { insmod $M && dmesg | grep -q 'xen_vcpu_hotplug: owning ACPI processor hotplug'; }
+# through_xen_objects N...: each vCPU N was added through hvmloader's
+# processor object PR0N (\_SB_.PRxx), its MADT APIC ID 2 * N.
+through_xen_objects() {
+	for n in "$@"; do
+		since | grep -q "PR0$n: CPU$n hot-added (APIC ID $((2 * n)), ACPI ID $n)" || return 1
+	done
+}
+# handed FIRST LAST: unloading hands CPUs FIRST..LAST to Linux's driver.
+handed() {
+	rmmod xen_vcpu_hotplug && since | grep -q "CPU$1 handed over" && since | grep -q "CPU$2 handed over" &&
+		since | grep -q 'processor hotplug restored'
+}
+bound() { [ "$(basename "$(readlink $S/cpu1/driver)")" = processor ]; }
+reload() { insmod $M && since | grep -q ', 0 CPUs added at load'; }
 
 case $1 in
 bench)
@@ -43,16 +61,39 @@ bench)
 	[ -z "$FAILED" ]
 	exit
 	;;
+gate)
+	# make check's bounded run (issue 16, README "In a real Xen HVM
+	# guest"): maxvcpus=4, two vCPUs through xen_vcpu_hotplug, unload and
+	# reload, one through Linux's native handler; no idle waits (the guest
+	# triple-faulted only while it idled with 4-7 vCPUs for minutes).
+	plan 10
+	check "running as a Xen HVM guest" is_xen_hvm
+	check "the MADT counts the 3 absent vCPUs as hot-pluggable (possible CPUs 0-3)" hotpluggable 3
+	mark
+	check "xen_vcpu_hotplug loads and owns processor hotplug" loads
+	for n in 2 3; do
+		step "add $n driver=module"
+		check "xl vcpu-set $n: CPU$((n - 1)) online and running a task (xen_vcpu_hotplug)" online $((n - 1)) module
+	done
+	check "added through Xen's processor objects: PR01, PR02, APIC IDs 2, 4" through_xen_objects 1 2
+	mark
+	check "unload hands CPUs 1-2 to Linux's ACPI processor driver" handed 1 2
+	check "CPU1 now bound to the native processor driver" bound
+	mark
+	check "reload: nothing to pick up (every present CPU is mapped)" reload
+	check "final unload" rmmod xen_vcpu_hotplug
+	step "add 4 driver=native"
+	check "native handler, xl vcpu-set 4: CPU3 online and running a task" online 3 native
+	[ -z "$FAILED" ]
+	exit
+	;;
 esac
 
 plan 18
-is_xen_hvm() { [ "$(cat /sys/hypervisor/type 2>/dev/null)" = xen ] && dmesg | grep -q 'Hypervisor detected: Xen HVM'; }
 check "running as a Xen HVM guest" is_xen_hvm
 diag "$(dmesg | grep -E 'CPU topo|ACPI: (DSDT|APIC)|smpboot: Allowing' | head -6)"
-hotpluggable() { [ "$(cat $S/possible)" = 0-6 ] && [ "$(cat $S/present)" = 0 ]; }
-check "the MADT counts the 6 absent vCPUs as hot-pluggable (possible CPUs 0-6)" hotpluggable
+check "the MADT counts the 6 absent vCPUs as hot-pluggable (possible CPUs 0-6)" hotpluggable 6
 mark
-loads() { insmod $M && dmesg | grep -q 'xen_vcpu_hotplug: owning ACPI processor hotplug'; }
 check "xen_vcpu_hotplug loads and owns processor hotplug" loads
 diag "$(since | grep xen_vcpu_hotplug)"
 for n in 2 3 4; do
@@ -61,13 +102,7 @@ for n in 2 3 4; do
 	check "xl vcpu-set $n: CPU$cpu online and running a task (xen_vcpu_hotplug)" online $cpu module
 done
 diag "$(since | grep -E 'xen_vcpu_hotplug|ACPI|smpboot|CPU[0-9]' | tail -12)"
-# hvmloader's processor objects are \_SB_.PRxx, their APIC IDs 2 * vCPU.
-through_xen_objects() {
-	since | grep -q 'PR01: CPU1 hot-added (APIC ID 2, ACPI ID 1)' &&
-		since | grep -q 'PR02: CPU2 hot-added (APIC ID 4, ACPI ID 2)' &&
-		since | grep -q 'PR03: CPU3 hot-added (APIC ID 6, ACPI ID 3)'
-}
-check "added through Xen's processor objects: PR01-PR03, APIC IDs 2, 4, 6" through_xen_objects
+check "added through Xen's processor objects: PR01-PR03, APIC IDs 2, 4, 6" through_xen_objects 1 2 3
 check "the guest sees 4 online CPUs" [ "$(cpus_online)" = 0-3 ]
 
 # Removal: libxl 4.17 (libxl_set_vcpuonline) sends QEMU no device_del for
@@ -92,15 +127,9 @@ nothing_removed() {
 check "xl vcpu-set 1: no eject request reaches the guest in $REMOVE_WAIT s, CPUs 0-3 stay online and run tasks" nothing_removed 0-3
 
 mark
-handed() {
-	rmmod xen_vcpu_hotplug && since | grep -q 'CPU1 handed over' && since | grep -q 'CPU3 handed over' &&
-		since | grep -q 'processor hotplug restored'
-}
-check "unload hands CPUs 1-3 to Linux's ACPI processor driver" handed
-bound() { [ "$(basename "$(readlink $S/cpu1/driver)")" = processor ]; }
+check "unload hands CPUs 1-3 to Linux's ACPI processor driver" handed 1 3
 check "CPU1 now bound to the native processor driver" bound
 mark
-reload() { insmod $M && since | grep -q ', 0 CPUs added at load'; }
 check "reload: nothing to pick up (every present CPU is mapped)" reload
 diag "$(since | grep 'processor objects')"
 step "add 5 driver=module"

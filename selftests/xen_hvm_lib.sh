@@ -97,6 +97,9 @@ guest_postmortem() {
 			done
 			diag "== xen-hvmctx $_d"
 			diag "$(/usr/lib/xen-4.17/bin/xen-hvmctx $_d 2>&1 | head -400)"
+			# Every vCPU's VMCB as Xen holds it (CR2, CR3, nested CR3,
+			# EFER, exit_int_info, event_inj): on Xen's console.
+			xl debug-keys v 2>/dev/null
 		} >&2
 	fi
 	xl destroy $GUEST 2>/dev/null
