@@ -186,7 +186,9 @@ irq_work_ipis() {
 # virq_phases_ms FILE: where VIRQ -> read() goes, for each read in
 # mcelog_read's output FILE whose chain is complete: the last "mce" IRQ
 # before it, the driver's work starting after that IRQ (upstream's
-# xen_mce_work_fn, xen_mce's Arc<Mcelog> work item), the reader's first
+# xen_mce_work_fn, xen_mce's drain: the Arc<Mcelog> work item with ID 0,
+# `WorkItemPointer<0>::run`, mangled `...6mcelog6McelogE...Ky0_...`; its
+# kernel-log work is ID 1, `Ky1_`, and is not the drain), the reader's first
 # wakeup after the work started, read() returning. Prints the medians in
 # ms of IRQ -> work start (queueing), work start -> wakeup (the drain up to
 # the wake), wakeup -> read returning (scheduling, the read, the reader's
@@ -195,8 +197,8 @@ irq_work_ipis() {
 virq_phases_ms() {
 	(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); break } }
 		/irq_handler_entry: .*name=mce/ { print "irq", t }
-		/workqueue_execute_start: .*function (xen_mce_work_fn|.*6mcelog6Mcelog)/ { print "ws", t }
-		/workqueue_execute_end: .*function (xen_mce_work_fn|.*6mcelog6Mcelog)/ { print "we", t }
+		/workqueue_execute_start: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "ws", t }
+		/workqueue_execute_end: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "we", t }
 		/sched_wakeup: comm=mcelog_read / { print "wk", t }' /sys/kernel/tracing/trace
 		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
 		awk '$1 == "irq" { irq = $2; ws = wk = 0 }

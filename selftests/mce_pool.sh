@@ -9,7 +9,7 @@
 # records with the overflow flag set. ring_len at its minimum, default and
 # maximum loads and works; values outside are refused.
 . /selftests/lib.sh
-plan 13
+plan 15
 R=/selftests/mcelog_read
 I=/usr/sbin/xen-mceinj
 D=/sys/kernel/debug/xen_mce
@@ -78,9 +78,36 @@ check "Xen ran its recovery for it" sh -c "[ \$(dmesg | grep -c 'Xen recovery') 
 srao="printf('%x', status) = 'bd000000000000c0'"
 wait_for 10 sh -c "[ \"\$(sqlite3 $DB \"select count(*) from mce_record where $srao;\" 2>/dev/null)\" -ge 1 ]"
 check "rasdaemon recorded the SRAO" [ "$(q "select count(*) from mce_record where $srao;")" -ge 1 ]
+
+# The unload flush: records still waiting in the kernel-log backlog at
+# rmmod go to the kernel MCE log before the module is gone.
+# kernel_log_delay_ms=10000 keeps them waiting; rmmod comes well before.
+rmmod xen_mce
+insmod /lib/xenras/xen_mce.ko kernel_log_delay_ms=10000
+B2=$((4 << 32))
+M=5
+t0=$(cut -d' ' -f1 /proc/uptime)
+i=0
+while [ $i -lt $M ]; do
+	$I -t 3 -c 0 -p $(printf '0x%x' $((B2 + i * 4096))) >/dev/null 2>&1
+	i=$((i + 1))
+done
+wait_for 5 sh -c "[ \$(cat $D/records) -ge $M ]"
+r=$(cat $D/records) k=$(cat $D/kernel_logged)
+rmmod xen_mce
+t1=$(cut -d' ' -f1 /proc/uptime)
+line=$(dmesg | grep 'xen_mce: unloaded:' | tail -1)
+diag "$r records drained, $k of them logged before rmmod, $(echo "$t0 $t1" | awk '{ print $2 - $1 }') s from the first injection to the end of rmmod; $line"
+# The unload line's records and kernel_logged (Xen's poller may add a
+# re-read between the counters above and rmmod).
+rk=$(echo "$line" | awk '{ for (i = 1; i < NF; i++) { if ($i == "records") r = $(i + 1); if ($i == "kernel_logged") k = $(i + 1) } print r + 0, k + 0 }')
+check "records waiting for the kernel MCE log at rmmod ($r, $k logged before) are handed to it by the unload" \
+	sh -c "[ '$r' -ge $M ] && [ '$k' = 0 ] && [ ${rk% *} -ge $M ] && [ ${rk% *} = ${rk#* } ]"
+in2="addr >= $B2 and addr < $((B2 + M * 4096)) and mcgstatus = 5"
+wait_for 10 sh -c "[ \"\$(sqlite3 $DB 'select count(*) from mce_record where $in2;' 2>/dev/null)\" = $M ]"
+check "rasdaemon holds those $M errors, from the unload's flush" [ "$(q "select count(*) from mce_record where $in2;")" = $M ]
 kill $ras 2>/dev/null
 wait $ras 2>/dev/null
-rmmod xen_mce
 
 # ring_len: default and maximum load and work (the maximum is 8 MiB of
 # vmalloc); one past either bound is refused.
@@ -99,7 +126,8 @@ for len in 1024 65536; do
 done
 r15=$(insmod /lib/xenras/xen_mce.ko ring_len=15 2>&1)
 r65537=$(insmod /lib/xenras/xen_mce.ko ring_len=65537 2>&1)
-diag "ring_len=15: $r15; ring_len=65537: $r65537"
-check "ring_len=15 and 65537 are refused with EINVAL" \
-	sh -c "echo '$r15' | grep -q 'Invalid argument' && echo '$r65537' | grep -q 'Invalid argument' && ! grep -q '^xen_mce ' /proc/modules"
+rdelay=$(insmod /lib/xenras/xen_mce.ko kernel_log_delay_ms=10001 2>&1)
+diag "ring_len=15: $r15; ring_len=65537: $r65537; kernel_log_delay_ms=10001: $rdelay"
+check "ring_len=15 and 65537, kernel_log_delay_ms=10001 are refused with EINVAL" \
+	sh -c "echo '$r15' | grep -q 'Invalid argument' && echo '$r65537' | grep -q 'Invalid argument' && echo '$rdelay' | grep -q 'Invalid argument' && ! grep -q '^xen_mce ' /proc/modules"
 [ -z "$FAILED" ]

@@ -57,6 +57,11 @@ module_param_uint!(
     0o444,
     "Records /dev/mcelog holds (16 to 65536); when full it keeps the oldest and flags the rest"
 );
+module_param_uint!(
+    kernel_log_delay_ms = 10,
+    0o444,
+    "Milliseconds records wait to go to the kernel MCE log in one batch (0 to 10000)"
+);
 module_param_bool!(
     kernel_log = true,
     0o644,
@@ -81,11 +86,11 @@ const RING_LEN_MIN: usize = 16;
 const RING_LEN_MAX: usize = 65536;
 /// Records waiting for the kernel MCE log (see [`Dom0Side::kernel_log`]).
 const BACKLOG_LEN: usize = 256;
-/// How long records wait before the kernel-log work hands them to
-/// `mce_log()`: one run (one `irq_work` self-IPI, one run of the MCE
-/// core's decoder work) for all records of that window, instead of one
-/// per `mc_info`.
-const KERNEL_LOG_DELAY_MS: u32 = 10;
+/// Upper bound of `kernel_log_delay_ms`, how long records wait before the
+/// kernel-log work hands them to `mce_log()`: one run (one `irq_work`
+/// self-IPI, one run of the MCE core's decoder work) for all records of
+/// that window, instead of one per `mc_info`.
+const KERNEL_LOG_DELAY_MAX_MS: u32 = 10_000;
 /// Records per kernel-log run: below the MCE core's record pool (80 or
 /// more: `mce_gen_pool_add()` drops what does not fit until its decoder
 /// work has run), which runs before the requeued work.
@@ -175,8 +180,8 @@ struct Mcelog {
     /// `log_work`, later pushes need not.
     #[pin]
     backlog: SpinLock<Ring<Mce, Storage>>,
-    /// Hands `backlog` to `mce_log()` (`KERNEL_LOG_DELAY_MS` after the
-    /// first record).
+    /// Hands `backlog` to `mce_log()` (`log_delay_ms` after the first
+    /// record).
     #[pin]
     log_work: DelayedWork<Mcelog, 1>,
     /// The kernel-log work's chunk, taken off `backlog` before interrupts
@@ -185,6 +190,8 @@ struct Mcelog {
     chunk: Mutex<KVec<Mce>>,
     /// The ring's overflow was logged; cleared by the next read.
     overflow_logged: AtomicBool,
+    /// `kernel_log_delay_ms`, read at load.
+    log_delay_ms: u32,
     /// Set at unload: the work does nothing more.
     stopping: AtomicBool,
     counters: Counters,
@@ -199,7 +206,7 @@ crate::impl_has_delayed_work! {
 }
 
 impl Mcelog {
-    fn new(len: usize) -> Result<Arc<Self>> {
+    fn new(len: usize, log_delay_ms: u32) -> Result<Arc<Self>> {
         let storage = KVVec::from_elem(Mce::default(), len, GFP_KERNEL)?;
         let backlog = KVVec::from_elem(Mce::default(), BACKLOG_LEN, GFP_KERNEL)?;
         let chunk = KVec::from_elem(Mce::default(), KERNEL_LOG_CHUNK, GFP_KERNEL)?;
@@ -216,6 +223,7 @@ impl Mcelog {
                 log_work <- crate::new_delayed_work!("xen_mce::log_work"),
                 chunk <- new_mutex!(chunk, "xen_mce::chunk"),
                 overflow_logged: AtomicBool::new(false),
+                log_delay_ms,
                 stopping: AtomicBool::new(false),
                 counters: Counters::default(),
             }),
@@ -315,7 +323,7 @@ impl Sink for Dom0Side<'_> {
         // `irq_work` (a self-IPI, an event-channel hypercall in a PV dom0)
         // and a run of the MCE core's decoder work; per `mc_info` they cost
         // more than the rest of the drain (README "make bench"). The
-        // backlog waits KERNEL_LOG_DELAY_MS and goes in one run. When it
+        // backlog waits `log_delay_ms` and goes in one run. When it
         // is full, these records go at once: never dropped.
         let (queued, first) = {
             let mut b = self.log.backlog.lock();
@@ -329,7 +337,7 @@ impl Sink for Dom0Side<'_> {
             // Not empty before: `log_work` is pending or will requeue
             // (`backlog`'s invariant); no Arc clone, no PENDING test.
             if first {
-                Mcelog::kick_log(self.log.clone(), KERNEL_LOG_DELAY_MS);
+                Mcelog::kick_log(self.log.clone(), self.log.log_delay_ms);
             }
         } else {
             for m in recs {
@@ -537,7 +545,16 @@ impl kernel::Module for XenMce {
             );
             return Err(EINVAL);
         }
-        let log = Mcelog::new(len)?;
+        let delay = kernel_log_delay_ms.get();
+        if delay > KERNEL_LOG_DELAY_MAX_MS {
+            pr_err!(
+                "kernel_log_delay_ms={} out of range 0..{}\n",
+                delay,
+                KERNEL_LOG_DELAY_MAX_MS
+            );
+            return Err(EINVAL);
+        }
+        let log = Mcelog::new(len, delay)?;
         // The VIRQ before the device: once /dev/mcelog is live nothing may
         // fail, since a failed init frees the module even while a file is
         // open (see `MiscDeviceRegistration`).
