@@ -311,3 +311,28 @@ guest_finish() {
 	glog | sed 's/^/    # guest| /'
 	echo "XENRAS-GUEST-LOG-END"
 }
+
+# hvm_flow MODE MAXVCPUS GUEST_PLAN STEPS DEADLINE: one selftest's whole
+# dom0 side: plan, toolstack, `xl create` of a guest running the MODE flow
+# of xen_hvm_guest.sh, its STEPS steps (DEADLINE s each, and for the
+# toolstack plus the guest's boot), its GUEST_PLAN cases relayed, dom0's
+# crash check. 3 + STEPS + 2 + GUEST_PLAN + 1 cases.
+hvm_flow() {
+	plan $((3 + $4 + 2 + $3 + 1))
+	deadline "$5" "toolstack and guest boot"
+	check "Xen toolstack up: xenstored, xen-init-dom0, xenconsoled; xl lists Domain-0" toolstack_start
+	[ -z "$FAILED" ] || toolstack_diag
+	guest_create "$1" "$2"
+	deadline 0
+	_i=0
+	while [ $_i -lt "$4" ]; do
+		_i=$((_i + 1))
+		deadline "$5" "guest step $_i"
+		do_step $_i
+	done
+	deadline 0
+	guest_finish "$3"
+	dom0_clean
+	[ -n "$BOOT_S" ] && metric xen_hvm_boot_s=${BOOT_S%.*}
+	[ -z "$FAILED" ]
+}
