@@ -106,7 +106,8 @@ check-hvm-badfw: initramfs
 # with Xen's toolstack in its initramfs, and an HVM guest (the same kernel
 # with xen_vcpu_hotplug) that `xl create` boots and `xl vcpu-set`
 # hot-plugs. One guest, a fixed 32 cases (selftests/xen_hvm_vcpu.sh). Not
-# in make check: see there.
+# in make check, which runs its bounded part (check-xen-hvm-gate): see
+# `check` below.
 # XEN_HVM_KDIR: dom0's kernel tree (default: the main kernel).
 XEN_HVM_KDIR ?= $(KDIR)
 export XENRAS_XEN_HVM_KDIR := $(XEN_HVM_KDIR)
