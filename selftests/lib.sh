@@ -178,6 +178,11 @@ trace_mce_phases() {
 	echo 'comm == "mcelog_read"' >$T/events/sched/sched_wakeup/filter
 	echo 1 >$T/events/sched/sched_wakeup/enable
 }
+# unload_counts: for each xen_mce "unloaded:" line on stdin, its records
+# and kernel_logged counts, space-separated.
+unload_counts() {
+	awk '{ for (i = 1; i < NF; i++) { if ($i == "records") r = $(i + 1); if ($i == "kernel_logged") k = $(i + 1) } print r + 0, k + 0 }'
+}
 # irq_work_ipis: irq_work interrupts (the "IWI" row of /proc/interrupts,
 # all CPUs) so far: mce_log() raises one unless its irq_work is pending.
 irq_work_ipis() {

@@ -100,7 +100,7 @@ line=$(dmesg | grep 'xen_mce: unloaded:' | tail -1)
 diag "$r records drained, $k of them logged before rmmod, $(echo "$t0 $t1" | awk '{ print $2 - $1 }') s from the first injection to the end of rmmod; $line"
 # The unload line's records and kernel_logged (Xen's poller may add a
 # re-read between the counters above and rmmod).
-rk=$(echo "$line" | awk '{ for (i = 1; i < NF; i++) { if ($i == "records") r = $(i + 1); if ($i == "kernel_logged") k = $(i + 1) } print r + 0, k + 0 }')
+rk=$(echo "$line" | unload_counts)
 check "records waiting for the kernel MCE log at rmmod ($r, $k logged before) are handed to it by the unload" \
 	sh -c "[ '$r' -ge $M ] && [ '$k' = 0 ] && [ ${rk% *} -ge $M ] && [ ${rk% *} = ${rk#* } ]"
 in2="addr >= $B2 and addr < $((B2 + M * 4096)) and mcgstatus = 5"

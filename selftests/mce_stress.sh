@@ -76,6 +76,6 @@ check "20 load/unload cycles with errors flowing, none lost" \
 # kernel-log backlog's 10 ms timer: the unload flushes the backlog
 # (xen_mce's "unloaded:" line, kernel_logged against records, for the 20
 # cycles; which of the two logged them is not told apart).
-bad=$(dmesg | grep 'xen_mce: unloaded:' | tail -20 | awk '{ for (i = 1; i < NF; i++) { if ($i == "records") r = $(i + 1); if ($i == "kernel_logged") k = $(i + 1) } if (r != k) n++ } END { print n + 0 }')
+bad=$(dmesg | grep 'xen_mce: unloaded:' | tail -20 | unload_counts | awk '$1 != $2 { n++ } END { print n + 0 }')
 check "every unload handed its records to the kernel MCE log first ($bad of 20 did not)" [ "$bad" = 0 ]
 [ -z "$FAILED" ]

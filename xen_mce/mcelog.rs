@@ -25,6 +25,7 @@ pub mod xen_ras_core;
 #[path = "../rust/xenras/mod.rs"]
 pub mod xenras;
 
+use core::ops::RangeInclusive;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
 use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
 use kernel::prelude::*;
@@ -528,6 +529,26 @@ struct XenMce {
     log: Arc<Mcelog>,
 }
 
+/// `value` of the load-time parameter `name` if it lies in `range`; else
+/// the load is refused: logged, `EINVAL`.
+fn param_in_range<T: PartialOrd + core::fmt::Display>(
+    name: &str,
+    value: T,
+    range: RangeInclusive<T>,
+) -> Result<T> {
+    if range.contains(&value) {
+        return Ok(value);
+    }
+    pr_err!(
+        "{}={} out of range {}..{}\n",
+        name,
+        value,
+        range.start(),
+        range.end()
+    );
+    Err(EINVAL)
+}
+
 impl kernel::Module for XenMce {
     fn init(_module: &'static ThisModule) -> Result<Self> {
         pr_info!("version {}\n", VERSION);
@@ -535,25 +556,16 @@ impl kernel::Module for XenMce {
             pr_info!("not running in Xen dom0, refusing to load\n");
             return Err(ENODEV);
         }
-        let len = ring_len.get() as usize;
-        if !(RING_LEN_MIN..=RING_LEN_MAX).contains(&len) {
-            pr_err!(
-                "ring_len={} out of range {}..{}\n",
-                len,
-                RING_LEN_MIN,
-                RING_LEN_MAX
-            );
-            return Err(EINVAL);
-        }
-        let delay = kernel_log_delay_ms.get();
-        if delay > KERNEL_LOG_DELAY_MAX_MS {
-            pr_err!(
-                "kernel_log_delay_ms={} out of range 0..{}\n",
-                delay,
-                KERNEL_LOG_DELAY_MAX_MS
-            );
-            return Err(EINVAL);
-        }
+        let len = param_in_range(
+            "ring_len",
+            ring_len.get() as usize,
+            RING_LEN_MIN..=RING_LEN_MAX,
+        )?;
+        let delay = param_in_range(
+            "kernel_log_delay_ms",
+            kernel_log_delay_ms.get(),
+            0..=KERNEL_LOG_DELAY_MAX_MS,
+        )?;
         let log = Mcelog::new(len, delay)?;
         // The VIRQ before the device: once /dev/mcelog is live nothing may
         // fail, since a failed init frees the module even while a file is
