@@ -68,6 +68,8 @@ print("xen_mce_nolog: xen_mce with kernel_log=N, so the cost of mce_log() is the
 print("'reads >5 ms': reads whose VIRQ->read took over 5 ms, of all reads measured.")
 print("'not delivered': injected and never read; 'lost in Xen' and 'lost in dom0' split it where")
 print("the driver counts its own losses (upstream only sets an overflow flag: then '-').")
+print("'delivered/s': distinct errors read per second of injection (inj/s x delivered/injected):")
+print("a driver that drops records also spares the reader their work, which inj/s alone hides.")
 
 
 def num(v):
@@ -85,6 +87,15 @@ def total(rs, key):
     return next((x for x in v if not x.isdigit() and x != "-"), "-")
 
 
+def delivered_per_s(rs):
+    """Adds each run's delivered/s (distinct errors read per second of
+    injection) to it, where the run has both counts."""
+    for r in rs:
+        d, n, rate = num(r.get("delivered")), num(r.get("injected")), num(r.get("inj_per_s"))
+        if d is not None and n and rate is not None:
+            r["delivered_per_s"] = str(rate * d / n)
+
+
 def spread(rs, key, fmt="{:.2f}"):
     v = [x for x in (num(r.get(key)) for r in rs) if x is not None]
     if not v:
@@ -99,16 +110,20 @@ for kind, r in rows:
     if kind == "mce":
         groups.setdefault((r["driver"], r.get("source", "qemu-mce"), r["injected"]), []).append(r)
 print(f"{'driver':13} {'source':10} {'injected':>8} {'runs':>4} {'delivered':>9} {'via #MC':>7} {'re-reads':>8} "
-      f"{'not delivered':>13} {'lost in Xen':>11} {'lost in dom0':>12} {'inj/s':>20} "
+      f"{'not delivered':>13} {'lost in Xen':>11} {'lost in dom0':>12} {'inj/s':>20} {'delivered/s':>20} "
       f"{'VIRQ->read ms median':>22} {'p99':>20} {'max':>6} {'reads >5 ms':>12}")
 for (driver, source, injected), rs in groups.items():
     mx = [x for x in (num(r.get("virq_to_read_ms_max")) for r in rs) if x is not None]
     slow = f"{total(rs, 'reads_over_5ms')}/{total(rs, 'reads')}" if "reads" in rs[0] else "-"
+    delivered_per_s(rs)
     print(f"{driver:13} {source:10} {injected:>8} {len(rs):>4} {total(rs, 'delivered'):>9} "
           f"{total(rs, 'via_mc'):>7} {total(rs, 'dup_polled'):>8} {total(rs, 'not_delivered'):>13} "
           f"{total(rs, 'lost_in_xen'):>11} {total(rs, 'lost_in_dom0'):>12} {spread(rs, 'inj_per_s', '{:.0f}'):>20} "
-          f"{spread(rs, 'virq_to_read_ms_median'):>22} {spread(rs, 'virq_to_read_ms_p99'):>20} "
+          f"{spread(rs, 'delivered_per_s', '{:.0f}'):>20} {spread(rs, 'virq_to_read_ms_median'):>22} {spread(rs, 'virq_to_read_ms_p99'):>20} "
           f"{(f'{max(mx):.2f}' if mx else '-'):>6} {slow:>12}")
+params = sorted({r["params"] for rs in groups.values() for r in rs if r.get("params", "-") != "-"})
+if params:
+    print(f"xen_mce's parameters in these runs: {'; '.join(params)}")
 phased = [(k, rs) for k, rs in groups.items() if "irq_to_work_ms" in rs[0]]
 if phased:
     print()

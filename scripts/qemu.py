@@ -378,6 +378,10 @@ def qemu_cmd(role, mode, qmp, suite=None):
     storms = os.environ.get("XENRAS_BENCH_STORMS", "").split()
     if suite and storms:
         append += f" xenras.storms={':'.join(storms)}"  # ',' separates multiboot modules
+    # xen_mce's parameters in the MCE benchmarks (make bench BENCH_MCE_PARAMS).
+    mce_params = os.environ.get("XENRAS_BENCH_MCE_PARAMS", "").split()
+    if suite and mce_params:
+        append += f" xenras.mce_params={':'.join(mce_params)}"
     # xen_hvm control runs (issue 16's triple fault): XENRAS_HVM_REMOVE=0
     # leaves the `xl vcpu-set` down steps out (the guest idles as long),
     # =query only their `xl vcpu-set`, =xl only the queries after it.

@@ -37,8 +37,16 @@ R=/selftests/mcelog_read
 D=/sys/kernel/debug/xen_mce
 driver=${XENRAS_ROLE#bench-}
 case $driver in
-xen_mce) grep -q '^xen_mce ' /proc/modules || insmod /lib/xenras/xen_mce.ko ;;
-xen_mce_nolog) rmmod xen_mce 2>/dev/null; insmod /lib/xenras/xen_mce.ko kernel_log=N ;;
+xen_mce) rmmod xen_mce 2>/dev/null; insmod /lib/xenras/xen_mce.ko $XENRAS_MCE_PARAMS ;;
+xen_mce_nolog) rmmod xen_mce 2>/dev/null; insmod /lib/xenras/xen_mce.ko $XENRAS_MCE_PARAMS kernel_log=N ;;
+esac
+# The parameters of this run (make bench BENCH_MCE_PARAMS), as xen_mce read them.
+params=-
+case $driver in xen_mce*)
+	params=$(for p in kernel_log kernel_log_delay_ms ring_len; do
+		printf '%s=%s,' $p "$(cat /sys/module/xen_mce/parameters/$p 2>/dev/null)"
+	done)
+	params=${params%,} ;;
 esac
 up() { cut -d' ' -f1 /proc/uptime; }
 # inj N BASE [PAUSE]: N corrected errors through Xen, each at its own address
@@ -102,7 +110,7 @@ for n in $STORMS; do
 	core=$(grep -c 'workqueue_execute_start: .*function mce_gen_pool_process$' /sys/kernel/tracing/trace)
 	lat=$(virq_to_read_ms $out)
 	set -- $lat $ph
-	echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5 irq_to_work_ms=$6 work_to_wake_ms=$7 wake_to_read_ms=$8 work_run_ms=$9 phase_reads=${10} irq_work_ipis=$iwi mce_core_runs=$core"
+	echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5 params=$params irq_to_work_ms=$6 work_to_wake_ms=$7 wake_to_read_ms=$8 work_run_ms=$9 phase_reads=${10} irq_work_ipis=$iwi mce_core_runs=$core"
 	check "storm of $n: $n injections succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 done
 for e in irq/irq_handler_entry workqueue/workqueue_execute_start workqueue/workqueue_execute_end sched/sched_wakeup; do

@@ -73,7 +73,7 @@ diag "load/unload: want $want records, got $got"
 check "20 load/unload cycles with errors flowing, none lost" \
 	sh -c "[ $r = 0 ] && [ $want = $got ] && ! dmesg | grep -qE 'BUG:|WARNING:|Oops'"
 # Each unload comes right after its record was read, possibly before the
-# kernel-log backlog's 10 ms timer: the unload flushes the backlog
+# kernel-log backlog's 100 ms timer: the unload flushes the backlog
 # (xen_mce's "unloaded:" line, kernel_logged against records, for the 20
 # cycles; which of the two logged them is not told apart).
 bad=$(dmesg | grep 'xen_mce: unloaded:' | tail -20 | unload_counts | awk '$1 != $2 { n++ } END { print n + 0 }')

@@ -11,7 +11,7 @@
 //!   it, in the same run, reader or not: Xen's pool of 30 telemetry entries
 //!   is never held for a reader; then [`Dom0Side::kernel_log`] appends the
 //!   records to the kernel-log backlog;
-//! - the kernel-log work (`log_work`, 10 ms after the backlog's first
+//! - the kernel-log work (`log_work`, 100 ms after the backlog's first
 //!   record) hands the backlog to `mce_log()` (rasdaemon), in chunks;
 //! - `read(2)` on `/dev/mcelog` ([`McelogDev::read`]) copies whole records
 //!   out.
@@ -59,7 +59,7 @@ module_param_uint!(
     "Records /dev/mcelog holds (16 to 65536); when full it keeps the oldest and flags the rest"
 );
 module_param_uint!(
-    kernel_log_delay_ms = 10,
+    kernel_log_delay_ms = 100,
     0o444,
     "Milliseconds records wait to go to the kernel MCE log in one batch (0 to 10000)"
 );
@@ -233,8 +233,12 @@ impl Mcelog {
     }
 
     fn kick(this: Arc<Self>) {
-        // Already queued is fine: one run drains everything.
-        let _ = workqueue::system().enqueue::<_, 0>(this);
+        // Already queued is fine: one run drains everything. The high
+        // priority pool: every `mc_info` not yet ACKed holds one of Xen's
+        // 30 telemetry entries, so the drain must not wait behind this
+        // CPU's normal work items (the kernel-log work and the MCE core's
+        // decoder work among them) or a busy CPU's nice-0 tasks.
+        let _ = workqueue::system_highpri().enqueue::<_, 0>(this);
     }
 
     /// Queues the kernel-log work `delay_ms` from now, unless it is queued
