@@ -211,7 +211,8 @@ check: deps
 
 # Benchmarks (not timed tests): MCE storms through xen_mce, through xen_mce
 # with kernel_log=N and through upstream's C driver (kernel variant
-# upstream-mce), CPU hot-add latency.
+# upstream-mce), CPU hot-add latency, and the drain logic's CPU cost on the
+# host (rust/xen_ras_core/examples/drain_cost.rs).
 # BENCH_STORMS: sizes of the storms through Xen's injection hypercalls
 # (selftests/mce_inject.c, one process: 137-754 errors/s measured under TCG).
 # BENCH_MCE_BOOTS: boots per driver, alternating xen_mce, kernel_log=N,
@@ -238,6 +239,7 @@ bench: xen initramfs
 			--suite bench-upstream --tag bench-upstream-$$i --timeout 3600 || rc=1; \
 	done; \
 	$(MAKE) bench-vcpu || rc=1; \
+	cargo run --release --locked -q -p xen_ras_core --example drain_cost || rc=1; \
 	[ $$rc = 0 ] || { echo "bench: a benchmark run failed (see above)"; exit 1; }
 
 # vCPU hot-add/remove latency: xen_vcpu_hotplug vs Linux's native handler,
