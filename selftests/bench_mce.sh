@@ -17,7 +17,7 @@ plan 2
 R=/selftests/mcelog_read
 D=/sys/kernel/debug/xen_mce
 driver=${XENRAS_ROLE#bench-}
-[ "$driver" = xen_mce ] && insmod /lib/xenras/xen_mce.ko
+[ "$driver" = xen_mce ] && insmod /lib/xenras/xen_mce.ko $XENRAS_MCE_PARAMS
 up() { cut -d' ' -f1 /proc/uptime; }
 trace_mce_irq
 # inject N BASE: N corrected errors, 20 per poll period.
