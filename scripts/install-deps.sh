@@ -13,7 +13,8 @@ pkgs=(rustc-web rust-web-src rust-web-clippy rustfmt-web clang-19 lld-19 llvm-19
       qemu-system-x86 xen-hypervisor-4.17-amd64 xen-utils-4.17 rasdaemon
       qemu-system-xen xenstore-utils
       dpkg-dev build-essential python3 socat kmod xz-utils acpica-tools sqlite3
-      debhelper dh-dkms lintian fakeroot debootstrap e2fsprogs)
+      debhelper dh-dkms lintian fakeroot debootstrap e2fsprogs
+      rsync) # rsync: a Build-Depends of the kernel's `make bindeb-pkg` (debian tier)
 
 missing=()
 for p in "${pkgs[@]}"; do
