@@ -59,14 +59,15 @@ check "rmmod after the reader closed" rmmod xen_mce
 
 # 20 load/unload cycles, a corrected error every 4th, every record read back.
 r=0 want=0 got=0 i=0
+# A failed insmod or rmmod says which cycle and why.
 while [ $i -lt 20 ]; do
-	insmod /lib/xenras/xen_mce.ko || r=1
+	insmod /lib/xenras/xen_mce.ko 2>/tmp/stress.err || { r=1; diag "cycle $i: insmod: $(cat /tmp/stress.err)"; }
 	if [ $((i % 4)) = 0 ]; then
 		ce $((i / 4 % 2)) $((i / 4))
 		want=$((want + 1))
 		got=$((got + $(recs "$($R -w 30 -n 1)")))
 	fi
-	rmmod xen_mce || r=1
+	rmmod xen_mce 2>/tmp/stress.err || { r=1; diag "cycle $i: rmmod: $(cat /tmp/stress.err)"; }
 	i=$((i + 1))
 done
 diag "load/unload: want $want records, got $got"
