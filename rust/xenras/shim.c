@@ -85,6 +85,17 @@ u32 xenras_cpu_apic_id(unsigned int cpu)
 	return cpu_physical_id(cpu);
 }
 
+/* spin_lock_bh() and spin_unlock_bh() are static inline. */
+void xenras_spin_lock_bh(spinlock_t *lock)
+{
+	spin_lock_bh(lock);
+}
+
+void xenras_spin_unlock_bh(spinlock_t *lock)
+{
+	spin_unlock_bh(lock);
+}
+
 /* local_irq_save() and local_irq_restore() are macros. */
 unsigned long xenras_local_irq_save(void)
 {
