@@ -36,10 +36,11 @@ macro_rules! new_spinlock_bh {
 pub struct SpinLockBhBackend;
 
 // SAFETY: `lock` is `spin_lock_bh()` and `unlock` `spin_unlock_bh()`: the
-// lock is exclusive from one to the other. `init` initialises the
-// `spinlock_t` in place with the caller's name and class. The guard, which
-// calls `unlock`, is `!Send`: softirqs are enabled again by the task (and,
-// it being unable to migrate meanwhile, on the CPU) that disabled them.
+// lock is exclusive from one to the other; the default `relock` calls the
+// same `lock`. `init` initialises the `spinlock_t` in place with the
+// caller's name and class. The guard, which calls `unlock`, is `!Send`:
+// softirqs are enabled again by the task (and, it being unable to migrate
+// meanwhile, on the CPU) that disabled them.
 unsafe impl Backend for SpinLockBhBackend {
     type State = bindings::spinlock_t;
     type GuardState = ();
