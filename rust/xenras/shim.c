@@ -8,6 +8,7 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
+#include <linux/preempt.h>
 #include <xen/xen.h>
 #include <asm/apicdef.h>
 #include <asm/smp.h>
@@ -94,6 +95,12 @@ void xenras_spin_lock_bh(spinlock_t *lock)
 void xenras_spin_unlock_bh(spinlock_t *lock)
 {
 	spin_unlock_bh(lock);
+}
+
+/* in_serving_softirq() is a macro. */
+bool xenras_in_serving_softirq(void)
+{
+	return in_serving_softirq();
 }
 
 /* local_irq_save() and local_irq_restore() are macros. */
