@@ -47,8 +47,9 @@ check "all $N injections succeeded" [ "$failed" = 0 ]
 check "rasdaemon holds every error Xen delivered, exactly once ($N #MC-path records, $N addresses)" \
 	sh -c "[ '$c' = $N ] && [ '$dist' = $N ]"
 # Xen's poller may deliver a re-read while the counters are read (each is
-# published on its own after a drain run, and the drain runs in softirq
-# context, maybe between two `cat`s): look until they agree, 10 s.
+# published on its own after a drain run, which may run between two
+# `cat`s: seen once, with the drain in softirq context): look until they
+# agree, 10 s.
 check "nobody reading /dev/mcelog, yet every mc_info was ACKed" \
 	wait_for 10 sh -c "[ \$(cat $D/fetched) -ge $N ] && [ \$(cat $D/fetched) = \$(cat $D/acked) ]"
 check "the ring kept 16 records and counted the rest as dropped" \

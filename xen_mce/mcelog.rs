@@ -3,18 +3,14 @@
 //! MCE log (rasdaemon), with nothing lost.
 //!
 //! Where things happen:
-//! - `VIRQ_MCA` fires -> [`Mcelog::handle`] (hard IRQ) queues the drain
-//!   work on `system_bh_highpri_wq`: it runs in softirq context as the
-//!   interrupt returns, on that CPU, with no scheduler hop;
-//! - the drain, [`Mcelog::run`], drains Xen (`XEN_MC_fetch`, urgent then
+//! - `VIRQ_MCA` fires -> [`Mcelog::handle`] (hard IRQ) queues the work;
+//! - the work, [`Mcelog::run`], drains Xen (`XEN_MC_fetch`, urgent then
 //!   non-urgent) through `xen_ras_core::drain`, which converts each
 //!   `mc_info` to `struct mce` records, delivers them ([`Dom0Side::deliver`]:
 //!   the `/dev/mcelog` ring keeps what fits, readers are woken) and ACKs
 //!   it, in the same run, reader or not: Xen's pool of 30 telemetry entries
 //!   is never held for a reader; then [`Dom0Side::kernel_log`] appends the
-//!   records to the kernel-log backlog. It never sleeps: a record naming a
-//!   CPU the table lacks (hot-added) stops it, the refresh work (process
-//!   context) rereads the table and queues the drain again;
+//!   records to the kernel-log backlog;
 //! - the kernel-log work (`log_work`, 100 ms after the backlog's first
 //!   record) hands the backlog to `mce_log()` (rasdaemon), in chunks;
 //! - `read(2)` on `/dev/mcelog` ([`McelogDev::read`]) copies whole records
@@ -41,7 +37,7 @@ use kernel::workqueue::{self, impl_has_work, new_work, Work, WorkItem};
 use kernel::{c_str, static_lock_class};
 use xen_ras_core::dev::Opens;
 use xen_ras_core::drain::{Class, Drainer, Fetch, Level, Outcome, Report, Sink, Stats, Xen};
-use xen_ras_core::mce::{CpuInfo, Mce, MCE_RECORD_LEN};
+use xen_ras_core::mce::{resolve_cpu, CpuInfo, Mce, MCE_RECORD_LEN};
 use xen_ras_core::mcinfo::{layout, MC_INFO_SIZE};
 use xen_ras_core::ring::Ring;
 use xenras::bindings;
@@ -49,11 +45,10 @@ use xenras::debugfs;
 use xenras::miscdevice::{
     put_user_int, File, MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, PollTable,
 };
-use xenras::sync::SpinLockBh;
 use xenras::sys;
 use xenras::virq::{VirqBinding, VirqHandler};
 use xenras::wait::WaitQueue;
-use xenras::workqueue::{enqueue_delayed, flush_delayed_work, system_bh_highpri, DelayedWork};
+use xenras::workqueue::{enqueue_delayed, flush_delayed_work, DelayedWork};
 use xenras::xen;
 
 const VERSION: &str = "0.1.0";
@@ -84,10 +79,8 @@ module! {
 
 /// `MISC_MCELOG_MINOR`: the minor of the legacy `/dev/mcelog`.
 const MCELOG_MINOR: i32 = 227;
-/// Fetches per drain run before the work requeues itself: enough to empty
-/// Xen's whole pool (30 entries) in one run, short enough for softirq
-/// context.
-const DRAIN_BUDGET: usize = 32;
+/// Fetches per drain run before the work yields and requeues itself.
+const DRAIN_BUDGET: usize = 256;
 /// `ring_len` bounds. The ring is vmalloc-backed (`KVVec`): 65536 records
 /// of 128 bytes are 8 MiB, past what kmalloc gives.
 const RING_LEN_MIN: usize = 16;
@@ -167,12 +160,10 @@ struct DrainCtx {
     cpus: KVec<CpuInfo>,
 }
 
-/// The `/dev/mcelog` ring, the drain's state and the kernel-log backlog are
-/// taken by the drain in softirq context: `SpinLockBh`.
 #[pin_data]
 struct Mcelog {
     #[pin]
-    ring: SpinLockBh<Ring<Mce, Storage>>,
+    ring: SpinLock<Ring<Mce, Storage>>,
     #[pin]
     readers: WaitQueue,
     #[pin]
@@ -180,21 +171,16 @@ struct Mcelog {
     #[pin]
     opens: SpinLock<Opens>,
     #[pin]
-    ctx: SpinLockBh<DrainCtx>,
-    /// The drain (softirq context).
+    ctx: Mutex<DrainCtx>,
     #[pin]
     work: Work<Mcelog>,
-    /// Rereads the CPU table after the drain met an unknown APIC ID
-    /// (process context: it allocates), then queues the drain.
-    #[pin]
-    refresh_work: Work<Mcelog, 2>,
     /// Records the drain handed over for the kernel MCE log, in order.
     /// Not empty only while `log_work` is pending, or running and bound to
     /// requeue itself (a run that leaves records requeues; a run that
     /// emptied it saw it empty): the push that finds it empty queues
     /// `log_work`, later pushes need not.
     #[pin]
-    backlog: SpinLockBh<Ring<Mce, Storage>>,
+    backlog: SpinLock<Ring<Mce, Storage>>,
     /// Hands `backlog` to `mce_log()` (`log_delay_ms` after the first
     /// record).
     #[pin]
@@ -214,7 +200,6 @@ struct Mcelog {
 
 impl_has_work! {
     impl HasWork<Self> for Mcelog { self.work }
-    impl HasWork<Self, 2> for Mcelog { self.refresh_work }
 }
 
 crate::impl_has_delayed_work! {
@@ -222,21 +207,20 @@ crate::impl_has_delayed_work! {
 }
 
 impl Mcelog {
-    fn new(len: usize, log_delay_ms: u32, cpus: KVec<CpuInfo>) -> Result<Arc<Self>> {
+    fn new(len: usize, log_delay_ms: u32) -> Result<Arc<Self>> {
         let storage = KVVec::from_elem(Mce::default(), len, GFP_KERNEL)?;
         let backlog = KVVec::from_elem(Mce::default(), BACKLOG_LEN, GFP_KERNEL)?;
         let chunk = KVec::from_elem(Mce::default(), KERNEL_LOG_CHUNK, GFP_KERNEL)?;
         let drainer = KBox::new(Drainer::default(), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Self {
-                ring <- crate::new_spinlock_bh!(Ring::new(Storage(storage)), "xen_mce::ring"),
+                ring <- new_spinlock!(Ring::new(Storage(storage)), "xen_mce::ring"),
                 readers <- WaitQueue::new(c_str!("xen_mce::readers"), static_lock_class!()),
                 read_lock <- new_mutex!((), "xen_mce::read"),
                 opens <- new_spinlock!(Opens::default(), "xen_mce::opens"),
-                ctx <- crate::new_spinlock_bh!(DrainCtx { drainer, cpus }, "xen_mce::ctx"),
+                ctx <- new_mutex!(DrainCtx { drainer, cpus: KVec::new() }, "xen_mce::ctx"),
                 work <- new_work!("xen_mce::work"),
-                refresh_work <- new_work!("xen_mce::refresh_work"),
-                backlog <- crate::new_spinlock_bh!(Ring::new(Storage(backlog)), "xen_mce::backlog"),
+                backlog <- new_spinlock!(Ring::new(Storage(backlog)), "xen_mce::backlog"),
                 log_work <- crate::new_delayed_work!("xen_mce::log_work"),
                 chunk <- new_mutex!(chunk, "xen_mce::chunk"),
                 overflow_logged: AtomicBool::new(false),
@@ -249,13 +233,12 @@ impl Mcelog {
     }
 
     fn kick(this: Arc<Self>) {
-        // Already queued is fine: one run drains everything. In softirq
-        // context, high priority: every `mc_info` not yet ACKed holds one
-        // of Xen's 30 telemetry entries, so the drain runs as the VIRQ's
-        // interrupt returns, without waiting for a worker thread to be
-        // scheduled (README "make bench": that hop was a fifth of
-        // VIRQ->read) or behind this CPU's other work.
-        let _ = system_bh_highpri().enqueue::<_, 0>(this);
+        // Already queued is fine: one run drains everything. The high
+        // priority pool: every `mc_info` not yet ACKed holds one of Xen's
+        // 30 telemetry entries, so the drain must not wait behind this
+        // CPU's normal work items (the kernel-log work and the MCE core's
+        // decoder work among them) or a busy CPU's nice-0 tasks.
+        let _ = workqueue::system_highpri().enqueue::<_, 0>(this);
     }
 
     /// Queues the kernel-log work `delay_ms` from now, unless it is queued
@@ -269,37 +252,34 @@ impl Mcelog {
     /// `/dev/mcelog` gone).
     fn flush(&self) {
         self.stopping.store(true, Relaxed);
-        // The drain and the refresh queue each other; `|`: wait for both.
-        while sys::flush_work::<_, 0>(self) | sys::flush_work::<_, 2>(self) {}
+        while sys::flush_work::<_, 0>(self) {}
         // The drain's last run may have queued the kernel-log work: a
         // pending timer fires at once, a requeued run is waited for too.
         while flush_delayed_work::<_, 1>(self) {}
     }
 
-    /// Queues the refresh work (it queues the drain when done).
-    fn kick_refresh(this: Arc<Self>) {
-        let _ = workqueue::system().enqueue::<_, 2>(this);
-    }
-}
-
-/// The APIC ID -> CPU table, from `XEN_MC_physcpuinfo` (may sleep).
-fn read_cpus() -> Result<KVec<CpuInfo>> {
-    let n = xen::mc_physcpuinfo(None)?;
-    let mut raw = KVec::from_elem(0u8, n * layout::logical_cpu::SIZE, GFP_KERNEL)?;
-    let got = xen::mc_physcpuinfo(Some(&mut raw))?;
-    let mut table = KVec::with_capacity(got, GFP_KERNEL)?;
-    for e in raw.chunks_exact(layout::logical_cpu::SIZE).take(got) {
-        if let Some(c) = CpuInfo::parse(e) {
-            table.push(c, GFP_KERNEL)?;
+    /// Refreshes the APIC ID -> CPU table from `XEN_MC_physcpuinfo`.
+    fn refresh_cpus(&self, cpus: &mut KVec<CpuInfo>) -> Result {
+        let n = xen::mc_physcpuinfo(None)?;
+        let mut raw = KVec::from_elem(0u8, n * layout::logical_cpu::SIZE, GFP_KERNEL)?;
+        let got = xen::mc_physcpuinfo(Some(&mut raw))?;
+        let mut table = KVec::with_capacity(got, GFP_KERNEL)?;
+        for e in raw.chunks_exact(layout::logical_cpu::SIZE).take(got) {
+            if let Some(c) = CpuInfo::parse(e) {
+                table.push(c, GFP_KERNEL)?;
+            }
         }
+        *cpus = table;
+        self.counters.cpu_refresh.fetch_add(1, Relaxed);
+        pr_info!("physical CPU table: {} CPUs\n", cpus.len());
+        Ok(())
     }
-    pr_info!("physical CPU table: {} CPUs\n", table.len());
-    Ok(table)
 }
 
 /// The hypervisor side of the drain.
 struct XenSide<'a> {
-    cpus: &'a KVec<CpuInfo>,
+    log: &'a Mcelog,
+    cpus: &'a mut KVec<CpuInfo>,
 }
 
 impl Xen for XenSide<'_> {
@@ -313,7 +293,12 @@ impl Xen for XenSide<'_> {
     }
 
     fn cpu(&mut self, apicid: u32) -> Option<CpuInfo> {
-        self.cpus.iter().find(|c| c.apicid == apicid).copied()
+        let log = self.log;
+        let (cpu, err) = resolve_cpu(self.cpus, apicid, |t| log.refresh_cpus(t));
+        if let Some(e) = err {
+            pr_err!("XEN_MC_physcpuinfo failed: {:?}\n", e);
+        }
+        cpu
     }
 
     fn wall_seconds(&mut self) -> u64 {
@@ -396,42 +381,20 @@ impl WorkItem for Mcelog {
         let outcome = {
             let mut ctx = this.ctx.lock();
             let DrainCtx { drainer, cpus } = &mut *ctx;
-            let mut xs = XenSide { cpus };
+            if cpus.is_empty() {
+                let _ = this.refresh_cpus(cpus);
+            }
+            let mut xs = XenSide { log: &this, cpus };
             let o = drainer.drain(&mut xs, &mut Dom0Side { log: &this }, DRAIN_BUDGET);
             this.counters.publish(&drainer.stats);
             o
         };
-        match outcome {
-            // Run again at once (other softirq work gets its turn).
-            Outcome::Budget => Self::kick(this),
-            // A hot-added CPU: reread the table where we may sleep.
-            Outcome::CpuMiss => Self::kick_refresh(this),
-            // Empty: done until the next VIRQ. Failed: the fetch failed
-            // and was logged; the next VIRQ retries.
-            Outcome::Empty | Outcome::Failed => {}
+        // Budget used up: run again at once (other work gets its turn).
+        // Empty: done until the next VIRQ. Failed: the fetch failed and was
+        // logged; the next VIRQ retries.
+        if outcome == Outcome::Budget {
+            Self::kick(this);
         }
-    }
-}
-
-/// The refresh work: rereads the CPU table, then drains again (the record
-/// that missed is converted with the new table, its CPU unknown if it is
-/// still missing, or if the table could not be read).
-impl WorkItem<2> for Mcelog {
-    type Pointer = Arc<Mcelog>;
-
-    fn run(this: Arc<Mcelog>) {
-        if this.stopping.load(Relaxed) {
-            return;
-        }
-        match read_cpus() {
-            Ok(table) => {
-                // The old table is freed after the lock is released.
-                let _old = core::mem::replace(&mut this.ctx.lock().cpus, table);
-                this.counters.cpu_refresh.fetch_add(1, Relaxed);
-            }
-            Err(e) => pr_err!("XEN_MC_physcpuinfo failed: {:?}\n", e),
-        }
-        Self::kick(this);
     }
 }
 
@@ -607,16 +570,7 @@ impl kernel::Module for XenMce {
             kernel_log_delay_ms.get(),
             0..=KERNEL_LOG_DELAY_MAX_MS,
         )?;
-        // A table that cannot be read now is reread at the first record.
-        let (cpus, refreshed) = match read_cpus() {
-            Ok(t) => (t, 1),
-            Err(e) => {
-                pr_err!("XEN_MC_physcpuinfo failed: {:?}\n", e);
-                (KVec::new(), 0)
-            }
-        };
-        let log = Mcelog::new(len, delay, cpus)?;
-        log.counters.cpu_refresh.store(refreshed, Relaxed);
+        let log = Mcelog::new(len, delay)?;
         // The VIRQ before the device: once /dev/mcelog is live nothing may
         // fail, since a failed init frees the module even while a file is
         // open (see `MiscDeviceRegistration`).

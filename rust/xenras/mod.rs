@@ -21,8 +21,7 @@
 //! | `param.rs` | `module!` `params:` (6.15+) | ops bound to the type as upstream; parameters may be writable through sysfs (`perm`), which upstream does not offer |
 //! | `virq.rs` | none (closest: `kernel::irq::Registration`, 6.18+) | handler takes `ArcBorrow<Self>`, no `IrqReturn` |
 //! | `debugfs.rs` | `kernel::debugfs` (6.18+) | `u64` counters of an `Arc<T>` only, removed together on drop |
-//! | `workqueue.rs` | `kernel::workqueue::DelayedWork` (6.18+) | same `DelayedWork`, `HasDelayedWork`, `impl_has_delayed_work!`; `enqueue_delayed` is a free function over `Arc<T>` (upstream: `Queue::enqueue_delayed`); `flush_delayed_work` has no upstream counterpart; `system_bh_highpri()` is shaped like 6.12's `system_highpri()` |
-//! | `sync.rs` | none (`SpinLock` only; an interrupt-disabling `SpinLockIrq` was proposed) | `SpinLockBh`: 6.12's own `Lock` over a `spin_lock_bh()` backend; porting keeps the backend or moves to `SpinLockIrq` |
+//! | `workqueue.rs` | `kernel::workqueue::DelayedWork` (6.18+) | same `DelayedWork`, `HasDelayedWork`, `impl_has_delayed_work!`; `enqueue_delayed` is a free function over `Arc<T>` (upstream: `Queue::enqueue_delayed`); `flush_delayed_work` has no upstream counterpart |
 //! | `cpu.rs` | `kernel::cpu::CpuId` (6.16+) | same `CpuId` newtype (checked `from_u32`, `as_u32`), plus `Display`; the map/register/online steps have no upstream counterpart |
 //! | `acpi.rs` | none (`kernel::acpi` has ID tables only) | this project's shape |
 //! | `xen.rs`, `sys.rs` | none | this project's shape; `sys::flush_work` becomes `Work`'s own method where upstream has one |
@@ -37,7 +36,6 @@ pub mod cpu;
 pub mod debugfs;
 pub mod miscdevice;
 pub mod param;
-pub mod sync;
 pub mod sys;
 pub mod virq;
 pub mod wait;

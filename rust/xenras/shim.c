@@ -8,7 +8,6 @@
 #include <linux/ioport.h>
 #include <linux/mm.h>
 #include <linux/poll.h>
-#include <linux/preempt.h>
 #include <xen/xen.h>
 #include <asm/apicdef.h>
 #include <asm/smp.h>
@@ -84,23 +83,6 @@ u32 xenras_cpu_apic_id(unsigned int cpu)
 	if (cpu >= nr_cpu_ids || !cpu_present(cpu))
 		return BAD_APICID;
 	return cpu_physical_id(cpu);
-}
-
-/* spin_lock_bh() and spin_unlock_bh() are static inline. */
-void xenras_spin_lock_bh(spinlock_t *lock)
-{
-	spin_lock_bh(lock);
-}
-
-void xenras_spin_unlock_bh(spinlock_t *lock)
-{
-	spin_unlock_bh(lock);
-}
-
-/* in_serving_softirq() is a macro. */
-bool xenras_in_serving_softirq(void)
-{
-	return in_serving_softirq();
 }
 
 /* local_irq_save() and local_irq_restore() are macros. */

@@ -7,7 +7,6 @@
 #define XENRAS_SHIM_H
 
 #include <linux/poll.h>
-#include <linux/spinlock.h>
 #include <linux/types.h>
 
 struct xen_mc;
@@ -25,9 +24,6 @@ bool xenras_cpu_present(unsigned int cpu);
 bool xenras_cpu_online(unsigned int cpu);
 unsigned int xenras_num_online_cpus(void);
 u32 xenras_cpu_apic_id(unsigned int cpu);
-void xenras_spin_lock_bh(spinlock_t *lock);
-void xenras_spin_unlock_bh(spinlock_t *lock);
-bool xenras_in_serving_softirq(void);
 unsigned long xenras_local_irq_save(void);
 void xenras_local_irq_restore(unsigned long flags);
 void xenras_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);

@@ -230,16 +230,3 @@ pub fn flush_delayed_work<T: HasDelayedWork<T, ID>, const ID: u64>(this: &T) -> 
     // may be called from process context at any time, queued or not.
     unsafe { bindings::flush_delayed_work(DelayedWork::<T, ID>::raw_dwork(Work::raw_get(work))) }
 }
-
-/// `system_bh_highpri_wq`: its work items run in softirq context, on the
-/// CPU that queued them, as soon as that CPU processes softirqs (for an
-/// item queued by an interrupt handler: on the interrupt's return), ahead
-/// of `system_bh_wq`'s. They must not sleep.
-///
-/// Upstream 6.12's `kernel::workqueue` offers the process-context system
-/// queues only; this is the same accessor as its `system_highpri()`.
-pub fn system_bh_highpri() -> &'static Queue {
-    // SAFETY: `system_bh_highpri_wq` is created during boot, before any
-    // module loads, and never destroyed.
-    unsafe { Queue::from_raw(bindings::system_bh_highpri_wq) }
-}

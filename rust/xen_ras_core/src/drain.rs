@@ -18,18 +18,12 @@
 //! - if an ACK fails after delivery, the next fetch returns the same
 //!   `fetch_id`: it is ACKed again, not delivered twice;
 //! - a malformed record keeps its valid prefix, is reported, marked lost
-//!   (flag), and ACKed so that it cannot wedge the queue;
-//! - the drain never sleeps (the kernel runs it in softirq context): a
-//!   record whose CPU is not in the table (hot-added since it was read)
-//!   stops the drain with [`Outcome::CpuMiss`] before anything of it is
-//!   delivered; the caller refreshes the table where it may sleep and
-//!   drains again, and that record is then converted with what the new
-//!   table says (an unknown CPU is kept as such and reported).
+//!   (flag), and ACKed so that it cannot wedge the queue.
 //!
 //! [`Drainer::drain`] is generic over [`Xen`] and [`Sink`] so that the host
 //! tests can run it against a model of Xen's pool (`tests/pool.rs`).
 
-use super::mce::{convert, cpu_apicid, CpuInfo, Event, Mce};
+use super::mce::{convert, CpuInfo, Event, Mce};
 use super::mcinfo::{McInfo, ParseError, MAX_BANKS, MC_INFO_SIZE};
 use super::mcinfo::{Recovery, RecoveryAction};
 use core::fmt;
@@ -95,8 +89,7 @@ pub trait Xen {
     fn fetch(&mut self, class: Class, buf: &mut [u8; MC_INFO_SIZE]) -> Fetch;
     /// `XEN_MC_fetch | XEN_MC_ACK` for `id`.
     fn ack(&mut self, class: Class, id: u64) -> Result<(), i32>;
-    /// The CPU with this APIC ID in the current table (no refresh: a miss
-    /// ends the drain with [`Outcome::CpuMiss`], once per record).
+    /// The CPU with this APIC ID; implementations refresh their table on a miss.
     fn cpu(&mut self, apicid: u32) -> Option<CpuInfo>;
     /// Wall-clock seconds.
     fn wall_seconds(&mut self) -> u64;
@@ -266,9 +259,6 @@ pub enum Outcome {
     Failed,
     /// The per-run budget was used up; run again.
     Budget,
-    /// The oldest record names a CPU the table does not have: refresh the
-    /// table and drain again (the record waits, unACKed, until then).
-    CpuMiss,
 }
 
 /// Reusable drain state: the fetch buffer and the staging array. About 2.7 KiB,
@@ -278,9 +268,6 @@ pub struct Drainer {
     staged: [Mce; MAX_BANKS],
     /// The last record stored whose ACK failed.
     unacked: Option<(Class, u64)>,
-    /// The record that ended the last drain with [`Outcome::CpuMiss`]: the
-    /// next fetch of it is converted whatever the table says.
-    missed: Option<(Class, u64)>,
     /// Counters.
     pub stats: Stats,
 }
@@ -291,7 +278,6 @@ impl Default for Drainer {
             buf: [0; MC_INFO_SIZE],
             staged: [Mce::default(); MAX_BANKS],
             unacked: None,
-            missed: None,
             stats: Stats::default(),
         }
     }
@@ -328,25 +314,13 @@ impl Drainer {
             }
             Fetch::Data(id) => id,
         };
+        self.stats.fetched += 1;
         if self.unacked == Some((class, id)) {
             // Stored already; only the ACK was missing.
-            self.stats.fetched += 1;
             self.stats.duplicates += 1;
             self.ack(xen, store, class, id);
             return None;
         }
-        if self.missed == Some((class, id)) {
-            // Its CPU missed once: the table was reread since.
-            self.missed = None;
-        } else {
-            let apicid = McInfo::new(&self.buf).ok().and_then(|i| cpu_apicid(&i));
-            if apicid.is_some_and(|a| xen.cpu(a).is_none()) {
-                // Not counted as fetched: it will be fetched again.
-                self.missed = Some((class, id));
-                return Some(Outcome::CpuMiss);
-            }
-        }
-        self.stats.fetched += 1;
         let wall = xen.wall_seconds();
         let (n, err) = {
             let info = match McInfo::new(&self.buf) {
@@ -455,12 +429,6 @@ mod tests {
     }
 
     impl FakeXen {
-        /// What the kernel does on [`Outcome::CpuMiss`]: a hot-added CPU
-        /// becomes visible.
-        fn refresh(&mut self) {
-            self.refreshes += 1;
-            self.cpus.append(&mut self.hidden_cpus);
-        }
         fn push(&mut self, class: Class, b: &Builder) {
             self.next_id += 1;
             self.q[class as usize].push_back((self.next_id, b.buf.to_vec()));
@@ -496,6 +464,12 @@ mod tests {
             Ok(())
         }
         fn cpu(&mut self, apicid: u32) -> Option<CpuInfo> {
+            if let Some(c) = self.cpus.iter().find(|c| c.apicid == apicid) {
+                return Some(*c);
+            }
+            // Refresh: a hot-added CPU becomes visible.
+            self.refreshes += 1;
+            self.cpus.append(&mut self.hidden_cpus);
             self.cpus.iter().find(|c| c.apicid == apicid).copied()
         }
         fn wall_seconds(&mut self) -> u64 {
@@ -714,16 +688,7 @@ mod tests {
         xen.push(Class::NonUrgent, &rec(12, &[1]));
         let mut st = RingStore::new(8);
         let mut d = Drainer::default();
-        // APIC ID 4 is missing: nothing delivered, nothing ACKed.
-        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::CpuMiss);
-        assert_eq!((st.ring.len(), xen.pending(), d.stats.fetched), (0, 2, 0));
-        xen.refresh();
-        // APIC ID 12 is missing even after the refresh: one more miss, then
-        // the record goes with its CPU unknown.
-        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::CpuMiss);
-        xen.refresh();
-        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
-        assert_eq!((xen.refreshes, d.stats.fetched, d.stats.acked), (2, 2, 2));
+        d.drain(&mut xen, &mut st, 100);
         assert_eq!(st.ring.pop().unwrap().extcpu, 2);
         let m = st.ring.pop().unwrap();
         assert_eq!(
@@ -733,28 +698,6 @@ mod tests {
         );
         assert_eq!(d.stats.unknown_cpu, 1);
         assert!(st.reports.contains(&Report::UnknownCpu { apicid: 12 }));
-    }
-
-    #[test]
-    fn a_miss_costs_one_refresh_even_when_an_urgent_record_comes_first() {
-        let mut xen = FakeXen {
-            cpus: vec![cpu(0)],
-            ..Default::default()
-        };
-        xen.push(Class::NonUrgent, &rec(12, &[1]));
-        let mut st = RingStore::new(8);
-        let mut d = Drainer::default();
-        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::CpuMiss);
-        // An urgent record arrives before the refresh's drain runs.
-        xen.push(Class::Urgent, &rec(0, &[2]));
-        xen.refresh();
-        assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
-        assert_eq!(
-            (xen.refreshes, xen.pending(), d.stats.unknown_cpu),
-            (1, 0, 1)
-        );
-        assert_eq!(st.ring.pop().map(|m| m.bank), Some(2), "urgent first");
-        assert_eq!(st.ring.pop().map(|m| m.apicid), Some(12));
     }
 
     #[test]

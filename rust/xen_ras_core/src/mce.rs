@@ -120,20 +120,20 @@ impl CpuInfo {
     }
 }
 
-/// The APIC ID whose CPU [`convert`] will look up for `info`: its global
-/// entry's (the last one, as `convert` reads them), if it has a bank entry;
-/// `None` if `convert` looks nothing up.
-pub fn cpu_apicid(info: &McInfo<'_>) -> Option<u32> {
-    let mut global = Global::default();
-    let mut bank = false;
-    for e in info.entries().flatten() {
-        match e {
-            Entry::Global(g) => global = g,
-            Entry::Bank(_) => bank = true,
-            _ => {}
-        }
+/// Resolves `apicid` in `table`; on a miss (a CPU hot-added since the table
+/// was read) refreshes the table once and looks again. Returns the CPU, and
+/// the refresh's error if it failed.
+pub fn resolve_cpu<T: core::ops::Deref<Target = [CpuInfo]>, E>(
+    table: &mut T,
+    apicid: u32,
+    refresh: impl FnOnce(&mut T) -> Result<(), E>,
+) -> (Option<CpuInfo>, Option<E>) {
+    let find = |t: &T| t.iter().find(|c| c.apicid == apicid).copied();
+    if let Some(c) = find(table) {
+        return (Some(c), None);
     }
-    bank.then_some(global.apicid)
+    let err = refresh(table).err();
+    (find(table), err)
 }
 
 /// The kernel's `struct mce` (uapi, Linux 6.12).
@@ -622,27 +622,27 @@ mod tests {
     }
 
     #[test]
-    fn cpu_apicid_is_what_convert_looks_up() {
-        let mut b = Builder::default();
-        b.global(0, 7, 0, 0).global(0, 5, 0, 0).bank(1, 1, 0, 0, 0);
-        let mi = McInfo::new(&b.buf).unwrap();
-        let mut looked = Vec::new();
-        convert(
-            &mi,
-            0,
-            |a| {
-                looked.push(a);
-                None
-            },
-            |_| {},
-        )
-        .unwrap();
-        assert_eq!(looked, [5]);
-        assert_eq!(cpu_apicid(&mi), Some(5));
-        // No bank: nothing to look up.
-        let mut b = Builder::default();
-        b.global(0, 7, 0, 0);
-        assert_eq!(cpu_apicid(&McInfo::new(&b.buf).unwrap()), None);
+    fn cpu_table_refreshes_once_on_a_miss() {
+        let mut t = vec![haswell(0, 0)];
+        let mut refreshes = 0;
+        let (c, e) = resolve_cpu(&mut t, 0, |_| -> Result<(), i32> {
+            refreshes += 1;
+            Ok(())
+        });
+        assert_eq!((c.map(|c| c.cpunr), e, refreshes), (Some(0), None, 0));
+        // CPU 2 (APIC ID 4) hot-added: found after one refresh.
+        let (c, e) = resolve_cpu(&mut t, 4, |t| -> Result<(), i32> {
+            refreshes += 1;
+            t.push(haswell(2, 4));
+            Ok(())
+        });
+        assert_eq!((c.map(|c| c.cpunr), e, refreshes), (Some(2), None, 1));
+        // Unknown even after a refresh, and a failing refresh.
+        let (c, e) = resolve_cpu(&mut t, 9, |_| -> Result<(), i32> { Ok(()) });
+        assert_eq!((c, e), (None, None));
+        let (c, e) = resolve_cpu(&mut t, 9, |_| Err(-12));
+        assert_eq!((c, e), (None, Some(-12)));
+        assert_eq!(t.len(), 2);
     }
 
     #[test]

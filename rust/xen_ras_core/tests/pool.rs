@@ -99,9 +99,8 @@ impl Xen for Pool {
         self.free[slot] = true;
         Ok(())
     }
-    /// One CPU, APIC ID 0; any other is unknown even after a refresh.
-    fn cpu(&mut self, apicid: u32) -> Option<CpuInfo> {
-        (apicid == 0).then(CpuInfo::default)
+    fn cpu(&mut self, _: u32) -> Option<CpuInfo> {
+        None
     }
     fn wall_seconds(&mut self) -> u64 {
         0
@@ -181,12 +180,11 @@ proptest! {
         let mut burst_fits_pool = true;
         let mut flags = 0;
         let run = |xen: &mut Pool, dom0: &mut Dom0, d: &mut Drainer| {
-            // The work requeues itself while the budget runs out, and
-            // drains again after refreshing the CPU table on a miss; a run
+            // The work requeues itself while the budget runs out; a run
             // ends with both queues empty.
             for _ in 0..10_000 {
                 match d.drain(xen, dom0, budget) {
-                    Outcome::Budget | Outcome::CpuMiss => continue,
+                    Outcome::Budget => continue,
                     o => return o,
                 }
             }
@@ -197,8 +195,7 @@ proptest! {
                 Op::Error(urgent, banks) => {
                     let class = if urgent { Class::Urgent } else { Class::NonUrgent };
                     let mut b = Builder::default();
-                    // Every other error on a CPU missing from the table.
-                    b.global(0, banks as u32 % 2, 0, 0);
+                    b.global(0, 0, 0, 0);
                     let tags: Vec<u64> = (tag..tag + banks as u64).collect();
                     tag += banks as u64;
                     for &t in &tags {
