@@ -371,8 +371,9 @@ def with_bad_memory(cmd, tag):
 def qemu_cmd(role, mode, qmp, suite=None):
     # XENRAS_QEMU: another qemu-system-x86_64 (README: the Xen HVM guest
     # under QEMU 10).
-    # XENRAS_ACCEL: another -accel value (e.g. tcg,thread=single: one host
-    # thread for every vCPU; issue 16's triple fault).
+    # XENRAS_ACCEL: another -accel value, in place of ACCEL's for the role
+    # too (e.g. tcg,thread=single: one host thread for every vCPU; issue
+    # 16's triple fault).
     common = [os.environ.get("XENRAS_QEMU", "qemu-system-x86_64"), "-accel", os.environ.get("XENRAS_ACCEL", ACCEL.get(role, "tcg")),
               "-nographic", "-no-reboot",
               "-qmp", f"unix:{qmp},server=on,wait=off"]
