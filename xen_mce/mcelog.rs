@@ -7,10 +7,11 @@
 //! - the work, [`Mcelog::run`], drains Xen (`XEN_MC_fetch`, urgent then
 //!   non-urgent) through `xen_ras_core::drain`, which converts each
 //!   `mc_info` to `struct mce` records, delivers them ([`Dom0Side::deliver`]:
-//!   the `/dev/mcelog` ring keeps what fits, readers are woken) and ACKs
-//!   it, in the same run, reader or not: Xen's pool of 30 telemetry entries
-//!   is never held for a reader; then [`Dom0Side::kernel_log`] appends the
-//!   records to the kernel-log backlog;
+//!   the `/dev/mcelog` ring keeps what fits) and ACKs it, in the same run,
+//!   reader or not: Xen's pool of 30 telemetry entries is never held for a
+//!   reader; then wakes the readers ([`Dom0Side::wake`]) and
+//!   [`Dom0Side::kernel_log`] appends the records to the kernel-log
+//!   backlog;
 //! - the kernel-log work (`log_work`, 100 ms after the backlog's first
 //!   record) hands the backlog to `mce_log()` (rasdaemon), in chunks;
 //! - `read(2)` on `/dev/mcelog` ([`McelogDev::read`]) copies whole records
@@ -313,11 +314,11 @@ struct Dom0Side<'a> {
 
 impl Sink for Dom0Side<'_> {
     fn deliver(&mut self, recs: &[Mce]) -> usize {
-        let kept = self.log.ring.lock().push_oldest(recs);
-        if kept > 0 {
-            self.log.readers.wake_up_interruptible();
-        }
-        kept
+        self.log.ring.lock().push_oldest(recs)
+    }
+
+    fn wake(&mut self) {
+        self.log.readers.wake_up_interruptible();
     }
 
     fn kernel_log(&mut self, recs: &[Mce]) {

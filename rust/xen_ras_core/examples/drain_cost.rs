@@ -60,6 +60,8 @@ impl Sink for Copies {
         recs.len()
     }
 
+    fn wake(&mut self) {}
+
     fn kernel_log(&mut self, recs: &[Mce]) {
         self.backlog.clear();
         self.backlog.extend_from_slice(recs);

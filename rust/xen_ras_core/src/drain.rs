@@ -98,9 +98,14 @@ pub trait Xen {
 /// The dom0 side: where converted records go.
 pub trait Sink {
     /// Stores the records of one `mc_info` in the `/dev/mcelog` ring (what
-    /// fits, oldest first; the ring flags the rest) and wakes its readers.
-    /// Returns how many the ring kept.
+    /// fits, oldest first; the ring flags the rest). Returns how many the
+    /// ring kept.
     fn deliver(&mut self, recs: &[Mce]) -> usize;
+    /// Wakes the ring's readers: called once per `mc_info` whose records
+    /// the ring kept, right after its ACK (Xen's entry is free first; the
+    /// reader, once awake, no longer runs beside the ACK's hypercall) and
+    /// before the kernel-log copy.
+    fn wake(&mut self);
     /// Copies the same records to the kernel MCE log (all of them), once
     /// the `mc_info` was ACKed (or its ACK failed: it is not delivered
     /// again).
@@ -385,6 +390,9 @@ impl Drainer {
             store.mark_lost();
         }
         self.ack(xen, store, class, id);
+        if kept > 0 {
+            store.wake();
+        }
         store.kernel_log(&self.staged[..n]);
         None
     }
@@ -485,6 +493,9 @@ mod tests {
         /// Xen's ACK count (a [`FakeXen`]'s) at each kernel-log copy.
         acks: Option<Rc<Cell<u64>>>,
         klog_after_acks: Vec<u64>,
+        /// Wakeups ('w') and kernel-log copies ('k'), with Xen's ACK count
+        /// at each.
+        order: Vec<(char, u64)>,
     }
 
     impl RingStore {
@@ -495,6 +506,7 @@ mod tests {
                 reports: Vec::new(),
                 acks: None,
                 klog_after_acks: Vec::new(),
+                order: Vec::new(),
             }
         }
     }
@@ -503,10 +515,15 @@ mod tests {
         fn deliver(&mut self, recs: &[Mce]) -> usize {
             self.ring.push_oldest(recs)
         }
+        fn wake(&mut self) {
+            let acks = self.acks.as_ref().map_or(0, |a| a.get());
+            self.order.push(('w', acks));
+        }
         fn kernel_log(&mut self, recs: &[Mce]) {
             self.klog.extend_from_slice(recs);
             if let Some(a) = &self.acks {
                 self.klog_after_acks.push(a.get());
+                self.order.push(('k', a.get()));
             }
         }
         fn mark_lost(&mut self) {
@@ -569,6 +586,11 @@ mod tests {
         assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
         // Each mc_info's records reach the kernel log once Xen has its ACK.
         assert_eq!(st.klog_after_acks, [1, 2, 3]);
+        // Readers are woken after the ACK, before the kernel-log copy.
+        assert_eq!(
+            st.order,
+            [('w', 1), ('k', 1), ('w', 2), ('k', 2), ('w', 3), ('k', 3)]
+        );
         assert_eq!(st.klog.len(), 6);
         // A failed ACK: copied once all the same, not again when the same
         // mc_info is fetched and ACKed in the next run.

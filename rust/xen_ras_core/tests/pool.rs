@@ -112,11 +112,18 @@ struct Dom0 {
     klog: Vec<u64>,
     ring: Ring<Mce, Vec<Mce>>,
     ring_full_reports: usize,
+    /// Records the ring kept since the last wakeup of its readers.
+    unwoken: usize,
 }
 
 impl Sink for Dom0 {
     fn deliver(&mut self, recs: &[Mce]) -> usize {
-        self.ring.push_oldest(recs)
+        let kept = self.ring.push_oldest(recs);
+        self.unwoken += kept;
+        kept
+    }
+    fn wake(&mut self) {
+        self.unwoken = 0;
     }
     fn kernel_log(&mut self, recs: &[Mce]) {
         self.klog.extend(recs.iter().map(|m| m.status));
@@ -170,6 +177,7 @@ proptest! {
             klog: Vec::new(),
             ring: Ring::new(vec![Mce::default(); ring_len]),
             ring_full_reports: 0,
+            unwoken: 0,
         };
         let mut d = Drainer::default();
         let mut committed = [Vec::new(), Vec::new()];
@@ -210,6 +218,7 @@ proptest! {
                 Op::Drain => {
                     prop_assert_eq!(run(&mut xen, &mut dom0, &mut d), Outcome::Empty);
                     prop_assert_eq!(xen.held(), 0, "an entry stays held after a drain run");
+                    prop_assert_eq!(dom0.unwoken, 0, "records kept with no wakeup after them");
                     burst = [0; 2];
                 }
             }
@@ -258,6 +267,7 @@ fn rasdaemon_only_gets_everything_and_xen_keeps_its_pool() {
         klog: Vec::new(),
         ring: Ring::new(vec![Mce::default(); 16]),
         ring_full_reports: 0,
+        unwoken: 0,
     };
     let mut d = Drainer::default();
     let mut tag = 0;
