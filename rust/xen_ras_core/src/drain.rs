@@ -102,9 +102,9 @@ pub trait Sink {
     /// ring kept.
     fn deliver(&mut self, recs: &[Mce]) -> usize;
     /// Wakes the ring's readers: called once per `mc_info` whose records
-    /// the ring kept, right after its ACK (Xen's entry is free first; the
-    /// reader, once awake, no longer runs beside the ACK's hypercall) and
-    /// before the kernel-log copy.
+    /// the ring kept, right after its ACK (Xen's entry is free before the
+    /// reader runs, the order upstream's driver has too) and before the
+    /// kernel-log copy.
     fn wake(&mut self);
     /// Copies the same records to the kernel MCE log (all of them), once
     /// the `mc_info` was ACKed (or its ACK failed: it is not delivered
