@@ -490,11 +490,9 @@ mod tests {
         /// The kernel MCE log (what rasdaemon sees).
         klog: Vec<Mce>,
         reports: Vec<Report>,
-        /// Xen's ACK count (a [`FakeXen`]'s) at each kernel-log copy.
+        /// A [`FakeXen`]'s ACK count: with it, `order` records wakeups
+        /// ('w') and kernel-log copies ('k') with the ACK count at each.
         acks: Option<Rc<Cell<u64>>>,
-        klog_after_acks: Vec<u64>,
-        /// Wakeups ('w') and kernel-log copies ('k'), with Xen's ACK count
-        /// at each.
         order: Vec<(char, u64)>,
     }
 
@@ -505,9 +503,17 @@ mod tests {
                 klog: Vec::new(),
                 reports: Vec::new(),
                 acks: None,
-                klog_after_acks: Vec::new(),
                 order: Vec::new(),
             }
+        }
+
+        /// Xen's ACK count at each kernel-log copy.
+        fn klog_after_acks(&self) -> Vec<u64> {
+            self.order
+                .iter()
+                .filter(|(e, _)| *e == 'k')
+                .map(|&(_, a)| a)
+                .collect()
         }
     }
 
@@ -516,13 +522,13 @@ mod tests {
             self.ring.push_oldest(recs)
         }
         fn wake(&mut self) {
-            let acks = self.acks.as_ref().map_or(0, |a| a.get());
-            self.order.push(('w', acks));
+            if let Some(a) = &self.acks {
+                self.order.push(('w', a.get()));
+            }
         }
         fn kernel_log(&mut self, recs: &[Mce]) {
             self.klog.extend_from_slice(recs);
             if let Some(a) = &self.acks {
-                self.klog_after_acks.push(a.get());
                 self.order.push(('k', a.get()));
             }
         }
@@ -585,7 +591,7 @@ mod tests {
         let mut d = Drainer::default();
         assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
         // Each mc_info's records reach the kernel log once Xen has its ACK.
-        assert_eq!(st.klog_after_acks, [1, 2, 3]);
+        assert_eq!(st.klog_after_acks(), [1, 2, 3]);
         // Readers are woken after the ACK, before the kernel-log copy.
         assert_eq!(
             st.order,
@@ -598,9 +604,9 @@ mod tests {
         xen.fail_acks = 1;
         // Budget 2: the empty urgent queue, then the record.
         assert_eq!(d.drain(&mut xen, &mut st, 2), Outcome::Budget);
-        assert_eq!(st.klog_after_acks, [1, 2, 3, 3]);
+        assert_eq!(st.klog_after_acks(), [1, 2, 3, 3]);
         assert_eq!(d.drain(&mut xen, &mut st, 100), Outcome::Empty);
-        assert_eq!(st.klog_after_acks, [1, 2, 3, 3]);
+        assert_eq!(st.klog_after_acks(), [1, 2, 3, 3]);
         assert_eq!((xen.pending(), xen.acks.get(), st.klog.len()), (0, 4, 7));
     }
 
