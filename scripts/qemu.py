@@ -349,8 +349,7 @@ XEN_APIC = {("xen", False): "apic=bigsmp", ("debian", False): "apic=bigsmp"}
 # xen_mce alike) had a median VIRQ->read of 1.0-1.9 ms instead of
 # 0.2-0.4. With idle=poll, 8 storms of 100 per driver: medians 0.21-0.23
 # (xen_mce) and 0.25-0.37 ms (upstream), no such storm.
-DOM0_BENCH_IDLE = {"bench-xen_mce": "idle=poll", "bench-xen_mce_nolog": "idle=poll",
-                   "bench-upstream": "idle=poll"}
+DOM0_IDLE_POLL = {"bench-xen_mce", "bench-xen_mce_nolog", "bench-upstream"}
 
 
 def smp(role, suite, boot_cpus):
@@ -490,8 +489,8 @@ def qemu_cmd(role, mode, qmp, suite=None):
         dom0 = ""
         if role != "xen_nativemem" and kconfig_has(KDIR, "CONFIG_ACPI_HOTPLUG_MEMORY=y"):
             dom0 = " acpi_no_memhotplug"
-        if role == "xen" and suite in DOM0_BENCH_IDLE:
-            dom0 += " " + DOM0_BENCH_IDLE[suite]
+        if role == "xen" and suite in DOM0_IDLE_POLL:
+            dom0 += " idle=poll"
         return common + [
             "-machine", "pc", "-cpu", "Haswell-noTSX,+mca,+mce",
             "-smp", smp(role, suite, 2), "-m", mem,
