@@ -1,6 +1,7 @@
 #!/usr/bin/env python3
 """Print the benchmark table from build/results/*.bench (make bench)."""
 import glob
+import math
 import os
 import statistics
 import sys
@@ -10,7 +11,9 @@ rows = []
 for p in sorted(glob.glob(os.path.join(BUILD, "results", "bench-*.bench"))):
     for line in open(p):
         kind, *kv = line.split()
-        rows.append((kind, dict(x.split("=", 1) for x in kv)))
+        r = dict(x.split("=", 1) for x in kv)
+        r["boot"] = os.path.basename(p)[:-len(".bench")]
+        rows.append((kind, r))
 
 
 def xen_vcpu_table():
@@ -59,9 +62,10 @@ print("`xen-mceinj -t 3`, XEN_MC_msrinject + XEN_MC_mceinject, from one process 
 print("them; urgent queue; lost in Xen: Xen's 30-entry telemetry pool was full, dom0 had not freed")
 print("entries fast enough). VIRQ->read: the 'mce' IRQ handler (ftrace, monotonic) to the reader's")
 print("read() returning.")
-print("Each storm size runs BENCH_MCE_REPS times in one boot (runs differ by tens of percent under")
-print("TCG): counts are summed over the runs; inj/s and the VIRQ->read median and p99 are the median")
-print("over the runs [min-max]; max is the largest of all runs.")
+print("Each storm size runs BENCH_MCE_REPS times per driver in each of BENCH_MCE_BOOTS boots, the")
+print("drivers alternating storm by storm (runs differ by tens of percent under TCG): counts are summed")
+print("over the runs; inj/s and the VIRQ->read median and p99 are the median over the runs [min-max];")
+print("max is the largest of all runs.")
 print("'delivered': distinct errors (Xen's poller re-reads of an uncleared bank excluded, shown as")
 print("'re-reads'); 'via #MC': records that came through the #MC path (MCG_STATUS set).")
 print("xen_mce_nolog: xen_mce with kernel_log=N, so the cost of mce_log() is the difference.")
@@ -109,6 +113,7 @@ groups = {}
 for kind, r in rows:
     if kind == "mce":
         groups.setdefault((r["driver"], r.get("source", "qemu-mce"), r["injected"]), []).append(r)
+groups = dict(sorted(groups.items(), key=lambda g: (g[0][0], g[0][1], int(g[0][2]))))
 print(f"{'driver':13} {'source':10} {'injected':>8} {'runs':>4} {'delivered':>9} {'via #MC':>7} {'re-reads':>8} "
       f"{'not delivered':>13} {'lost in Xen':>11} {'lost in dom0':>12} {'inj/s':>20} {'delivered/s':>20} "
       f"{'VIRQ->read ms median':>22} {'p99':>20} {'max':>6} {'reads >5 ms':>12}")
@@ -138,6 +143,51 @@ if phased:
               f"{spread(rs, 'work_to_wake_ms', '{:.3f}'):>22} {spread(rs, 'wake_to_read_ms', '{:.3f}'):>22} "
               f"{spread(rs, 'work_run_ms', '{:.3f}'):>22} {total(rs, 'phase_reads'):>7} "
               f"{total(rs, 'irq_work_ipis'):>6} {total(rs, 'mce_core_runs'):>9}")
+
+
+def sign_test(wins, losses):
+    """Two-sided sign test: how likely a split at least this uneven is
+    when each pair is a coin toss (ties left out)."""
+    n = wins + losses
+    if n == 0:
+        return 1.0
+    k = min(wins, losses)
+    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2 ** n
+    return min(1.0, 2 * tail)
+
+
+# The same storm slot of the same boot (bench_mce_inj.sh: every driver
+# back to back, the order rotated each slot): each pair shares the boot,
+# the storm size and the minutes it ran in.
+slots = {}
+for kind, r in rows:
+    if kind == "mce" and r.get("source") == "xen-inject" and "slot" in r:
+        slots.setdefault((r["boot"], r["slot"]), {})[r["driver"]] = r
+if slots:
+    figures = (("virq_to_read_ms_median", "VIRQ->read median", -1), ("virq_to_read_ms_p99", "p99", -1),
+               ("virq_to_read_ms_max", "max", -1), ("inj_per_s", "inj/s", 1))
+    print()
+    print("Storm by storm: each driver against upstream in the same slot of the same boot. Per figure:")
+    print("pairs where the driver did at least as well as upstream (latency lower or equal, inj/s")
+    print("higher or equal) / pairs, the two-sided sign test's p (how likely so uneven a split is if")
+    print("each pair were a coin toss; ties left out), and the median over the pairs of driver/upstream.")
+    print(f"{'driver':13} {'injected':>8} {'pairs':>5} " + " ".join(f"{name:>24}" for _, name, _ in figures))
+    for driver in ("xen_mce", "xen_mce_nolog"):
+        for injected in sorted({r["injected"] for d in slots.values() for r in d.values()}, key=int):
+            pairs = [(d[driver], d["upstream"]) for d in slots.values()
+                     if driver in d and "upstream" in d and d[driver]["injected"] == injected]
+            if not pairs:
+                continue
+            cells = []
+            for key, _, sign in figures:
+                v = [(num(a.get(key)), num(b.get(key))) for a, b in pairs]
+                v = [(a, b) for a, b in v if a is not None and b is not None and b > 0]
+                good = sum(1 for a, b in v if sign * (a - b) >= 0)
+                wins = sum(1 for a, b in v if sign * (a - b) > 0)
+                losses = len(v) - good
+                ratio = statistics.median(a / b for a, b in v) if v else float("nan")
+                cells.append(f"{good}/{len(v)} p={sign_test(wins, losses):.2f} x{ratio:.2f}")
+            print(f"{driver:13} {injected:>8} {len(pairs):>5} " + " ".join(f"{c:>24}" for c in cells))
 print()
 print("No reader while 100 errors arrive (xen-inject: 20 ms apart), then one read (upstream keeps")
 print("32 and drops the rest)")

@@ -42,6 +42,10 @@ copy_elf /usr/lib/xen-4.17/bin/xen-mceinj /usr/sbin/xen-mceinj
 for l in /lib/x86_64-linux-gnu/libgcc_s.so.1; do cp -L "$l" "$root$l"; done
 
 cp "$moddir"/xen_mce.ko "$moddir"/xen_acpi_cpu.ko "$moddir"/xen_acpi_memory.ko "$moddir"/xen_vcpu_hotplug.ko "$root/lib/xenras/"
+# make bench: upstream's drivers/xen/mcelog.c as a module, when built
+# (scripts/build-upstream-mcelog.sh; only the bench-mce role loads it).
+up=$XENRAS_BUILD/upstream-mcelog/xen_mcelog_upstream.ko
+if [ -z "${XENRAS_MODDIR:-}" ] && [ -f "$up" ]; then cp "$up" "$root/lib/xenras/"; fi
 
 # Selftests: shell tests and C helpers (static).
 cp "$top"/selftests/*.sh "$root/selftests/"

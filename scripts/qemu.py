@@ -151,12 +151,12 @@ def self_test():
     assert sanitizer_reports(good) == [], sanitizer_reports(good)
     print("qemu.py self-test: sanitizer scan catches 3/3 reports, 0/3 false positives")
     assert smp("xen", None, 2) == "2,sockets=3,cores=6,threads=1,maxcpus=18", smp("xen", None, 2)
-    assert smp("xen", "bench-xen_mce", 2) == "2,maxcpus=6"
+    assert smp("xen", "bench-mce", 2) == "2,maxcpus=6"
     assert smp("xen420", None, 2) == "2,maxcpus=4"
     assert smp("hvm", None, 1) == "1,maxcpus=7"
     assert smp("xen_hvm", None, 2) == "2,maxcpus=2"
     print("qemu.py self-test: -smp of the xen, xen420, bench and hvm machines")
-    bench_dom0 = qemu_cmd("xen", "check", None, suite="bench-upstream")[-1]
+    bench_dom0 = qemu_cmd("xen", "check", None, suite="bench-mce")[-1]
     assert " idle=poll " in bench_dom0, bench_dom0
     for suite in (None, "bench-xen_vcpu"):
         dom0 = qemu_cmd("xen", "check", None, suite=suite)[-1]
@@ -349,7 +349,7 @@ XEN_APIC = {("xen", False): "apic=bigsmp", ("debian", False): "apic=bigsmp"}
 # xen_mce alike) had a median VIRQ->read of 1.0-1.9 ms instead of
 # 0.2-0.4. With idle=poll, 8 storms of 100 per driver: medians 0.21-0.23
 # (xen_mce) and 0.25-0.37 ms (upstream), no such storm.
-DOM0_IDLE_POLL = {"bench-xen_mce", "bench-xen_mce_nolog", "bench-upstream"}
+DOM0_IDLE_POLL = {"bench-mce"}
 
 
 def smp(role, suite, boot_cpus):

@@ -1,5 +1,5 @@
 #!/bin/sh
-# roles: bench-xen_mce
+# roles: bench-mce
 # CPU hot-add benchmark (make bench): time from device_add to "present in
 # Xen" (module log line) and to online in Xen (auto_online=1, xen_cpuN in
 # sysfs), for 1 CPU and for 2 CPUs plugged together. Prints BENCH lines.

@@ -1,5 +1,5 @@
 #!/bin/sh
-# roles: bench-xen_mce bench-xen_memory
+# roles: bench-mce bench-xen_memory
 # Memory hot-add benchmark (make bench): time from the device_add request
 # to the memory being present in Xen, read from Xen (XEN_SYSCTL_physinfo
 # total_pages grown by the DIMMs), and to the module's log line, for one

@@ -113,7 +113,31 @@ S=/sys/devices/system/cpu
 is_online() { [ "$(cat $S/cpu$1/online 2>/dev/null)" = 1 ]; }
 runs_on() { [ "$(taskset -c "$1" awk '{ print $39 }' /proc/self/stat 2>/dev/null)" = "$1" ]; }
 
-# MCE benchmarks (make bench). $driver is xen_mce or upstream.
+# MCE benchmarks (make bench). $driver is xen_mce, xen_mce_nolog or
+# upstream.
+# use_driver D: D owns /dev/mcelog from now on, in this boot (make bench
+# alternates them storm by storm, role bench-mce): xen_mce (with
+# XENRAS_MCE_PARAMS), xen_mce_nolog (the same with kernel_log=N, so that
+# the cost of mce_log() is a figure) or upstream (drivers/xen/mcelog.c
+# built as a module: scripts/build-upstream-mcelog.sh). Sets $driver and
+# $params (xen_mce's parameters as it read them; "-" for upstream).
+use_driver() {
+	rmmod xen_mce 2>/dev/null
+	rmmod xen_mcelog_upstream 2>/dev/null
+	case $1 in
+	xen_mce) insmod /lib/xenras/xen_mce.ko $XENRAS_MCE_PARAMS ;;
+	xen_mce_nolog) insmod /lib/xenras/xen_mce.ko $XENRAS_MCE_PARAMS kernel_log=N ;;
+	upstream) insmod /lib/xenras/xen_mcelog_upstream.ko ;;
+	esac || return 1
+	driver=$1
+	params=-
+	case $driver in xen_mce*)
+		params=$(for p in kernel_log kernel_log_delay_ms ring_len; do
+			printf '%s=%s,' $p "$(cat /sys/module/xen_mce/parameters/$p 2>/dev/null)"
+		done)
+		params=${params%,} ;;
+	esac
+}
 # Records the driver dropped: xen_mce's cumulative debugfs counter; for
 # upstream, the overflow bit of MCE_GETCLEAR_FLAGS (read and cleared).
 lost_dom0() {
