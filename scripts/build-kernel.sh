@@ -9,9 +9,11 @@
 # Debian dom0 (packaged by `make deb`), the Xen HVM machine's dom0 and
 # guest. One build serves them all; `debian` is accepted as its old name.
 # The debug variants stay on the minimal xen-ras.config (sanitizers make
-# every extra line of config cost build and boot time); other variants
-# (upstream-mce) go on top of the main kernel's fragments, so that a
-# benchmark compares drivers and nothing else.
+# every extra line of config cost build and boot time); any other variant
+# goes on top of the main kernel's fragments, so that it differs from the
+# main kernel by its own fragment and nothing else. (make bench's
+# upstream-mce variant, CONFIG_XEN_MCE_LOG=y, is gone: upstream's driver
+# is now built as a module for the main kernel, make upstream-mcelog.)
 #
 # The tree lives in a machine-wide cache outside the clone
 # ($XENRAS_CACHE/kernel/NAME-KEY, default /var/cache/xen-ras-rs), and the
@@ -26,8 +28,7 @@
 #                              build/debian/linux-source-6.12
 #   build-kernel.sh VARIANT    build/VARIANT/linux-source-6.12, with
 #                              scripts/kconfig/VARIANT.config on top
-#                              (debug, debug-pv: sanitizers; upstream-mce:
-#                              the C drivers/xen/mcelog.c, for benchmarks)
+#                              (debug, debug-pv: sanitizers)
 #   build-kernel.sh --key [VARIANT]   print the cache key and exit
 set -euo pipefail
 top=$(cd "$(dirname "$0")/.." && pwd)

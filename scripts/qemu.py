@@ -349,7 +349,7 @@ XEN_APIC = {("xen", False): "apic=bigsmp", ("debian", False): "apic=bigsmp"}
 # xen_mce alike) had a median VIRQ->read of 1.0-1.9 ms instead of
 # 0.2-0.4. With idle=poll, 8 storms of 100 per driver: medians 0.21-0.23
 # (xen_mce) and 0.25-0.37 ms (upstream), no such storm.
-DOM0_IDLE_POLL = {"bench-mce"}
+DOM0_IDLE_POLL = {"bench-mce", "bench-mce-inj"}
 
 
 def smp(role, suite, boot_cpus):

@@ -1,5 +1,5 @@
 #!/bin/sh
-# roles: bench-mce
+# roles: bench-mce bench-mce-inj
 # MCE storm benchmark with Xen's own injector (make bench): xen_mce,
 # xen_mce with kernel_log=N (the cost of mce_log() as a figure) and
 # upstream's C driver (drivers/xen/mcelog.c built as a module), alternating
