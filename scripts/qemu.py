@@ -81,10 +81,16 @@ SANITIZER_PATTERNS = [
 ]
 
 
+def guest_lines_matching(lines, patterns):
+    """The lines that match one of PATTERNS, Xen's own console lines
+    ("(XEN) ...") left out."""
+    rx = re.compile("|".join(patterns))
+    return [l for l in lines if "(XEN)" not in l and rx.search(l)]
+
+
 def sanitizer_reports(lines):
     """Kernel log lines that are sanitizer/checker reports."""
-    rx = re.compile("|".join(SANITIZER_PATTERNS))
-    return [l for l in lines if "(XEN)" not in l and rx.search(l)]
+    return guest_lines_matching(lines, SANITIZER_PATTERNS)
 
 
 # What the kernel prints when it drops a machine-check record on its way to
@@ -100,8 +106,7 @@ RECORD_LOSS_PATTERNS = [r"MCE records pool full!"]
 
 def record_losses(lines):
     """Kernel log lines that report a machine-check record dropped."""
-    rx = re.compile("|".join(RECORD_LOSS_PATTERNS))
-    return [l for l in lines if "(XEN)" not in l and rx.search(l)]
+    return guest_lines_matching(lines, RECORD_LOSS_PATTERNS)
 
 
 def canned_run(tag="xen", selftests=None, plans=None, skips=None, dump=None, announce=True,

@@ -14,7 +14,8 @@
 # Prints BENCH lines.
 . /selftests/lib.sh
 DRIVERS="xen_mce upstream"
-plan 4
+# Two cases per driver: its storm and its no-reader case.
+plan $((2 * $(echo $DRIVERS | wc -w)))
 R=/selftests/mcelog_read
 D=/sys/kernel/debug/xen_mce
 up() { cut -d' ' -f1 /proc/uptime; }
