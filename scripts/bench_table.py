@@ -144,6 +144,18 @@ if phased:
               f"{spread(rs, 'work_run_ms', '{:.3f}'):>22} {total(rs, 'phase_reads'):>7} "
               f"{total(rs, 'irq_work_ipis'):>6} {total(rs, 'mce_core_runs'):>9}")
 
+cpu_rows = [(k, rs) for k, rs in groups.items() if "cpu_ms_per_err" in rs[0]]
+if cpu_rows:
+    print()
+    print("dom0 CPU time per error (/proc/stat user+nice+system+irq+softirq, 10 ms ticks, from the first")
+    print("injection to 1 s after the last, deferred work included; the injector's")
+    print("hypercalls and the reader's reads are in it for every driver): all CPUs, CPU 0 (VIRQ_MCA,")
+    print("the drain, the injector) and CPU 1 (the reader); median [min-max] over the runs, ms")
+    print(f"{'driver':13} {'injected':>8} {'all CPUs':>22} {'CPU 0':>22} {'CPU 1':>22}")
+    for (driver, source, injected), rs in cpu_rows:
+        print(f"{driver:13} {injected:>8} {spread(rs, 'cpu_ms_per_err', '{:.3f}'):>22} "
+              f"{spread(rs, 'cpu0_ms_per_err', '{:.3f}'):>22} {spread(rs, 'cpu1_ms_per_err', '{:.3f}'):>22}")
+
 
 def sign_test(wins, losses):
     """Two-sided sign test: how likely a split at least this uneven is
@@ -165,11 +177,12 @@ for kind, r in rows:
         slots.setdefault((r["boot"], r["slot"]), {})[r["driver"]] = r
 if slots:
     figures = (("virq_to_read_ms_median", "VIRQ->read median", -1), ("virq_to_read_ms_p99", "p99", -1),
-               ("virq_to_read_ms_max", "max", -1), ("inj_per_s", "inj/s", 1))
+               ("virq_to_read_ms_max", "max", -1), ("inj_per_s", "inj/s", 1),
+               ("cpu_ms_per_err", "dom0 CPU/error", -1))
     print()
     print("Storm by storm: each driver against upstream in the same slot of the same boot. Per figure:")
-    print("pairs where the driver did at least as well as upstream (latency lower or equal, inj/s")
-    print("higher or equal) / pairs, the two-sided sign test's p (how likely so uneven a split is if")
+    print("pairs where the driver did at least as well as upstream (latency and CPU time lower or")
+    print("equal, inj/s higher or equal) / pairs, the two-sided sign test's p (how likely so uneven a split is if")
     print("each pair were a coin toss; ties left out), and the median over the pairs of driver/upstream.")
     print(f"{'driver':13} {'injected':>8} {'pairs':>5} " + " ".join(f"{name:>24}" for _, name, _ in figures))
     for driver in ("xen_mce", "xen_mce_nolog"):

@@ -60,6 +60,19 @@ rotate() {
 	echo $_a $_b
 }
 up() { cut -d' ' -f1 /proc/uptime; }
+# busy: dom0's busy time so far (/proc/stat user+nice+system+irq+softirq, in
+# USER_HZ ticks: 10 ms) of all CPUs, CPU INJ_CPU and CPU READ_CPU. Idle
+# (idle=poll spins in the idle task, accounted as idle), iowait and steal
+# are left out.
+busy() {
+	awk -v a=cpu$INJ_CPU -v b=cpu$READ_CPU '$1 == "cpu" || $1 == a || $1 == b { t[$1] = $2 + $3 + $4 + $7 + $8 }
+		END { print t["cpu"], t[a], t[b] }' /proc/stat
+}
+# cpu_ms B0 B1 N: busy ms per error over a storm of N, from two `busy`
+# readings: all CPUs, CPU INJ_CPU, CPU READ_CPU.
+cpu_ms() {
+	echo "$1 $2 $3 $4 $5 $6 $7" | awk '{ printf "%.3f %.3f %.3f", ($4 - $1) * 10 / $7, ($5 - $2) * 10 / $7, ($6 - $3) * 10 / $7 }'
+}
 # Where the injector and the reader run: the same for every driver. Both
 # drivers bind VIRQ_MCA to CPU 0, so their work runs there. The reader gets
 # CPU 1 to itself, as a daemon on an otherwise idle dom0 CPU; the injector
@@ -126,9 +139,17 @@ for n in $STORMS; do
 		wait_for 30 grep -q '^ready ' $out
 		echo >/sys/kernel/tracing/trace
 		iwi0=$(irq_work_ipis)
+		b0=$(busy)
 		t0=$(up)
 		failed=$(inj $n $base)
 		t1=$(up)
+		# Busy time per error: from the first injection to 1 s after the
+		# last, the drivers' deferred work included (xen_mce's kernel-log
+		# copy starts 100 ms after the backlog's first record); the
+		# injector's hypercalls and the reader's reads are in it, for every
+		# driver. Taken before the wait below, whose polling would be in it.
+		sleep 1
+		b1=$(busy)
 		# Done when the last error came back from Xen's poller as well (its
 		# interposed bank is then clear), at most 30 s.
 		last=$(printf '0x%x' $((base + (n - 1) * 4096)))
@@ -149,8 +170,10 @@ for n in $STORMS; do
 		# copies, so fewer than records.
 		core=$(grep -c 'workqueue_execute_start: .*function mce_gen_pool_process$' /sys/kernel/tracing/trace)
 		lat=$(virq_to_read_ms $out)
-		set -- $lat $ph
-		echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5 slot=$slot params=$params irq_to_work_ms=$6 work_to_wake_ms=$7 wake_to_read_ms=$8 work_run_ms=$9 phase_reads=${10} irq_work_ipis=$iwi mce_core_runs=$core"
+		set -- $(cpu_ms $b0 $b1 $n) $lat $ph
+		cpu="cpu_ms_per_err=$1 cpu${INJ_CPU}_ms_per_err=$2 cpu${READ_CPU}_ms_per_err=$3"
+		shift 3
+		echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5 slot=$slot params=$params irq_to_work_ms=$6 work_to_wake_ms=$7 wake_to_read_ms=$8 work_run_ms=$9 phase_reads=${10} irq_work_ipis=$iwi mce_core_runs=$core $cpu"
 		check "$driver, storm of $n: $n injections succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 	done
 done

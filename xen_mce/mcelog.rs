@@ -13,7 +13,8 @@
 //!   [`Dom0Side::kernel_log`] appends the records to the kernel-log
 //!   backlog;
 //! - the kernel-log work (`log_work`, 100 ms after the backlog's first
-//!   record) hands the backlog to `mce_log()` (rasdaemon), in chunks;
+//!   record, on another CPU than the drain's where there is one) hands the
+//!   backlog to `mce_log()` (rasdaemon), in chunks;
 //! - `read(2)` on `/dev/mcelog` ([`McelogDev::read`]) copies whole records
 //!   out.
 //!
@@ -42,6 +43,7 @@ use xen_ras_core::mce::{resolve_cpu, CpuInfo, Mce, MCE_RECORD_LEN};
 use xen_ras_core::mcinfo::{layout, MC_INFO_SIZE};
 use xen_ras_core::ring::Ring;
 use xenras::bindings;
+use xenras::cpu;
 use xenras::debugfs;
 use xenras::miscdevice::{
     put_user_int, File, MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, PollTable,
@@ -49,7 +51,7 @@ use xenras::miscdevice::{
 use xenras::sys;
 use xenras::virq::{VirqBinding, VirqHandler};
 use xenras::wait::WaitQueue;
-use xenras::workqueue::{enqueue_delayed, flush_delayed_work, DelayedWork};
+use xenras::workqueue::{enqueue_delayed, enqueue_delayed_on, flush_delayed_work, DelayedWork};
 use xenras::xen;
 
 const VERSION: &str = "0.1.0";
@@ -237,15 +239,32 @@ impl Mcelog {
         // Already queued is fine: one run drains everything. The high
         // priority pool: every `mc_info` not yet ACKed holds one of Xen's
         // 30 telemetry entries, so the drain must not wait behind this
-        // CPU's normal work items (the kernel-log work and the MCE core's
-        // decoder work among them) or a busy CPU's nice-0 tasks.
+        // CPU's normal work items or a busy CPU's nice-0 tasks.
         let _ = workqueue::system_highpri().enqueue::<_, 0>(this);
     }
 
-    /// Queues the kernel-log work `delay_ms` from now, unless it is queued
-    /// already (that run takes the new records too).
+    /// From the drain: queues the kernel-log work `delay_ms` from now,
+    /// unless it is queued already (that run takes the new records too),
+    /// on another online CPU than the drain's, where there is one. The
+    /// drain runs where `VIRQ_MCA` is bound; the copy to `mce_log()` and
+    /// the MCE core's decoder work it starts (the `mce_record` tracepoint,
+    /// rasdaemon) are the largest share of an error's cost in dom0
+    /// (README "make bench"), and on that CPU they compete with the next
+    /// errors' interrupts and drains.
     fn kick_log(this: Arc<Self>, delay_ms: u32) {
-        let _ = enqueue_delayed::<_, 1>(workqueue::system(), this, msecs_to_jiffies(delay_ms));
+        let delay = msecs_to_jiffies(delay_ms);
+        let _ = match cpu::next_online_other(cpu::current()) {
+            Some(c) => enqueue_delayed_on::<_, 1>(c, workqueue::system(), this, delay),
+            None => enqueue_delayed::<_, 1>(workqueue::system(), this, delay),
+        };
+    }
+
+    /// From the kernel-log work: its next chunk, at once, on the CPU it
+    /// runs on (a per-CPU pool: behind the MCE core's decoder work that
+    /// this chunk's `mce_log()` calls queued there, which empties the
+    /// core's record pool first).
+    fn requeue_log(this: Arc<Self>) {
+        let _ = enqueue_delayed::<_, 1>(workqueue::system(), this, 0);
     }
 
     /// No work of ours runs any more, and the backlog went to the kernel
@@ -427,7 +446,7 @@ impl WorkItem<1> for Mcelog {
         if n == KERNEL_LOG_CHUNK && !this.backlog.lock().is_empty() {
             // The MCE core's decoder work, queued by these records' irq_work
             // on this CPU, runs first and frees its pool.
-            Mcelog::kick_log(this, 0);
+            Mcelog::requeue_log(this);
         }
     }
 }

@@ -82,6 +82,60 @@ pub fn online(cpu: CpuId) -> bool {
     unsafe { bindings::xenras_cpu_online(cpu.0) }
 }
 
+/// Whether `cpu` is possible (has its per-CPU areas, may come online).
+pub fn possible(cpu: CpuId) -> bool {
+    // SAFETY: no preconditions (the shim also range-checks `cpu`).
+    unsafe { bindings::xenras_cpu_possible(cpu.0) }
+}
+
+/// The CPU this runs on (`raw_smp_processor_id()`). Exact where the task
+/// cannot migrate (a work item of a per-CPU workqueue, interrupts or
+/// preemption off); elsewhere it may be stale by the time it is used.
+pub fn current() -> CpuId {
+    // SAFETY: no preconditions.
+    let id = unsafe { bindings::xenras_raw_smp_processor_id() };
+    // INVARIANT: a running CPU's number is below `nr_cpu_ids`.
+    CpuId(id)
+}
+
+/// The next online CPU after `cpu`, wrapping around, other than `cpu`
+/// itself: `None` when `cpu` is the only one. A snapshot: unless
+/// [`CpusReadLock`] is held, the CPU may go offline at any time.
+pub fn next_online_other(cpu: CpuId) -> Option<CpuId> {
+    // INVARIANT: every candidate is below `nr_cpu_ids`.
+    (cpu.0 + 1..nr_cpu_ids())
+        .chain(0..cpu.0)
+        .map(CpuId)
+        .find(|&c| online(c))
+}
+
+/// Keeps every online CPU online (and every offline one offline) while
+/// held: `cpus_read_lock()`.
+///
+/// # Invariants
+///
+/// `cpu_hotplug_lock` was taken for reading in the constructor and is
+/// released in `drop`.
+pub struct CpusReadLock(());
+
+impl CpusReadLock {
+    /// `cpus_read_trylock()`: `None` while a CPU hotplug operation runs or
+    /// waits, instead of waiting for it. Does not sleep.
+    pub fn try_new() -> Option<Self> {
+        // SAFETY: no preconditions; a success is balanced by `drop`.
+        let taken = unsafe { bindings::cpus_read_trylock() } != 0;
+        // INVARIANT: taken when `Some`.
+        taken.then_some(Self(()))
+    }
+}
+
+impl Drop for CpusReadLock {
+    fn drop(&mut self) {
+        // SAFETY: taken in `new` (type invariant), released once here.
+        unsafe { bindings::cpus_read_unlock() };
+    }
+}
+
 /// The number of online CPUs.
 pub fn num_online() -> u32 {
     // SAFETY: no preconditions.

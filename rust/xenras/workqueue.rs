@@ -12,8 +12,10 @@
 //! Deviations, for a port: [`enqueue_delayed`] is a free function taking
 //! `Arc<T>` (upstream: a `Queue` method generic over `RawDelayedWorkItem`);
 //! the delay is in jiffies as upstream's; [`flush_delayed_work`] has no
-//! upstream counterpart yet (6.18 has no flush either).
+//! upstream counterpart yet (6.18 has no flush either); nor has
+//! [`enqueue_delayed_on`] (`queue_delayed_work_on()` with a CPU).
 
+use super::cpu::{self, CpuId, CpusReadLock};
 use core::marker::PhantomData;
 use core::ptr::{addr_of, addr_of_mut};
 use kernel::bindings;
@@ -193,6 +195,64 @@ pub fn enqueue_delayed<T, const ID: u64>(
 where
     T: WorkItem<ID, Pointer = Arc<T>> + HasDelayedWork<T, ID> + Send + Sync + 'static,
 {
+    // SAFETY: `WORK_CPU_UNBOUND` is `queue_delayed_work_on()`'s "any CPU".
+    unsafe {
+        raw_enqueue_delayed(
+            bindings::wq_misc_consts_WORK_CPU_UNBOUND as _,
+            queue,
+            w,
+            delay,
+        )
+    }
+}
+
+/// As [`enqueue_delayed`], but the timer and the work run on `cpu`
+/// (`queue_delayed_work_on()`) when `cpu` is online and no CPU hotplug
+/// operation runs; otherwise as [`enqueue_delayed`]. Checked and queued
+/// under a [`CpusReadLock`]: the timer is never armed on a CPU that is
+/// already offline (it would not fire until the CPU came back); a CPU that
+/// goes offline later hands its timer and work on, as it does for every
+/// per-CPU item. On an unbound `queue`, `cpu` is a hint (its NUMA node).
+/// Never waits for a hotplug operation.
+///
+/// Upstream (6.18) has no `_on` variant; a port would add one to
+/// `Queue`.
+pub fn enqueue_delayed_on<T, const ID: u64>(
+    cpu: CpuId,
+    queue: &'static Queue,
+    w: Arc<T>,
+    delay: Jiffies,
+) -> core::result::Result<(), Arc<T>>
+where
+    T: WorkItem<ID, Pointer = Arc<T>> + HasDelayedWork<T, ID> + Send + Sync + 'static,
+{
+    let held = CpusReadLock::try_new();
+    let target = match held {
+        Some(_) if cpu::online(cpu) => cpu.as_u32() as core::ffi::c_int,
+        _ => bindings::wq_misc_consts_WORK_CPU_UNBOUND as _,
+    };
+    // SAFETY: `target` is `WORK_CPU_UNBOUND` or a CPU that is online, and
+    // stays online until `held` is dropped, after the call.
+    let r = unsafe { raw_enqueue_delayed(target, queue, w, delay) };
+    drop(held);
+    r
+}
+
+/// `queue_delayed_work_on(cpu, ...)` for an `Arc<T>`.
+///
+/// # Safety
+///
+/// `cpu` is `WORK_CPU_UNBOUND` or a possible CPU (the workqueue indexes its
+/// per-CPU pools with it).
+unsafe fn raw_enqueue_delayed<T, const ID: u64>(
+    cpu: core::ffi::c_int,
+    queue: &'static Queue,
+    w: Arc<T>,
+    delay: Jiffies,
+) -> core::result::Result<(), Arc<T>>
+where
+    T: WorkItem<ID, Pointer = Arc<T>> + HasDelayedWork<T, ID> + Send + Sync + 'static,
+{
     // `Queue` is `repr(transparent)` over `Opaque<workqueue_struct>`.
     let wq = core::ptr::from_ref(queue)
         .cast_mut()
@@ -205,15 +265,11 @@ where
     // (type invariant), so `raw_dwork` gives a valid `delayed_work`. If it is
     // queued, the `Arc` stays alive until the work function runs, which the
     // timer or the queue makes happen; `queue` is `'static`, so it outlives
-    // the timer.
+    // the timer. `cpu` is valid for `queue_delayed_work_on()` (this
+    // function's precondition).
     unsafe {
         w.__enqueue(move |work| {
-            bindings::queue_delayed_work_on(
-                bindings::wq_misc_consts_WORK_CPU_UNBOUND as _,
-                wq,
-                DelayedWork::<T, ID>::raw_dwork(work),
-                delay,
-            )
+            bindings::queue_delayed_work_on(cpu, wq, DelayedWork::<T, ID>::raw_dwork(work), delay)
         })
     }
 }
