@@ -82,12 +82,6 @@ pub fn online(cpu: CpuId) -> bool {
     unsafe { bindings::xenras_cpu_online(cpu.0) }
 }
 
-/// Whether `cpu` is possible (has its per-CPU areas, may come online).
-pub fn possible(cpu: CpuId) -> bool {
-    // SAFETY: no preconditions (the shim also range-checks `cpu`).
-    unsafe { bindings::xenras_cpu_possible(cpu.0) }
-}
-
 /// The CPU this runs on (`raw_smp_processor_id()`). Exact where the task
 /// cannot migrate (a work item of a per-CPU workqueue, interrupts or
 /// preemption off); elsewhere it may be stale by the time it is used.

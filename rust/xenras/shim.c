@@ -72,11 +72,6 @@ bool xenras_cpu_online(unsigned int cpu)
 	return cpu < nr_cpu_ids && cpu_online(cpu);
 }
 
-bool xenras_cpu_possible(unsigned int cpu)
-{
-	return cpu < nr_cpu_ids && cpu_possible(cpu);
-}
-
 unsigned int xenras_raw_smp_processor_id(void)
 {
 	return raw_smp_processor_id();

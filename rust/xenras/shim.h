@@ -22,7 +22,6 @@ bool xenras_system_ram_intersects(u64 start, u64 size);
 unsigned int xenras_nr_cpu_ids(void);
 bool xenras_cpu_present(unsigned int cpu);
 bool xenras_cpu_online(unsigned int cpu);
-bool xenras_cpu_possible(unsigned int cpu);
 unsigned int xenras_raw_smp_processor_id(void);
 unsigned int xenras_num_online_cpus(void);
 u32 xenras_cpu_apic_id(unsigned int cpu);
