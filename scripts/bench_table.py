@@ -129,33 +129,44 @@ for (driver, source, injected), rs in groups.items():
 params = sorted({r["params"] for rs in groups.values() for r in rs if r.get("params", "-") != "-"})
 if params:
     print(f"xen_mce's parameters in these runs: {'; '.join(params)}")
-phased = [(k, rs) for k, rs in groups.items() if "irq_to_work_ms" in rs[0]]
-if phased:
-    print()
-    print("Where VIRQ->read goes (ftrace: the 'mce' IRQ, the driver's work item starting, the reader's")
-    print("wakeup, read() returning; per storm the median over the reads with that whole chain, then")
-    print("median [min-max] over the runs; 'work run' is the work item's whole run; summed over the")
-    print("runs: irq_work IPIs (/proc/interrupts IWI) and runs of the MCE core's decoder work)")
-    print(f"{'driver':13} {'injected':>8} {'IRQ->work ms':>22} {'work->wakeup ms':>22} "
-          f"{'wakeup->read ms':>22} {'work run ms':>22} {'reads':>7} {'IWI':>6} {'core runs':>9}")
-    for (driver, source, injected), rs in phased:
-        print(f"{driver:13} {injected:>8} {spread(rs, 'irq_to_work_ms', '{:.3f}'):>22} "
-              f"{spread(rs, 'work_to_wake_ms', '{:.3f}'):>22} {spread(rs, 'wake_to_read_ms', '{:.3f}'):>22} "
-              f"{spread(rs, 'work_run_ms', '{:.3f}'):>22} {total(rs, 'phase_reads'):>7} "
-              f"{total(rs, 'irq_work_ipis'):>6} {total(rs, 'mce_core_runs'):>9}")
 
-cpu_rows = [(k, rs) for k, rs in groups.items() if "cpu_ms_per_err" in rs[0]]
-if cpu_rows:
+def group_table(marker, intro, cols):
+    """One row per driver and storm size, for the groups whose runs carry
+    `marker`; cols: (header, width, cell of the group's runs)."""
+    sel = [(k, rs) for k, rs in groups.items() if marker in rs[0]]
+    if not sel:
+        return
     print()
-    print("dom0 CPU time per error (/proc/stat user+nice+system+irq+softirq, 10 ms ticks, from the first")
-    print("injection to 1 s after the last, deferred work included; the injector's")
-    print("hypercalls and the reader's reads are in it for every driver): all CPUs, CPU 0 (VIRQ_MCA,")
-    print("the drain, the injector) and CPU 1 (the reader); median [min-max] over the runs, ms")
-    print(f"{'driver':13} {'injected':>8} {'all CPUs':>22} {'CPU 0':>22} {'CPU 1':>22}")
-    for (driver, source, injected), rs in cpu_rows:
-        print(f"{driver:13} {injected:>8} {spread(rs, 'cpu_ms_per_err', '{:.3f}'):>22} "
-              f"{spread(rs, 'cpu0_ms_per_err', '{:.3f}'):>22} {spread(rs, 'cpu1_ms_per_err', '{:.3f}'):>22}")
+    print("\n".join(intro))
+    print(f"{'driver':13} {'injected':>8} " + " ".join(f"{h:>{w}}" for h, w, _ in cols))
+    for (driver, source, injected), rs in sel:
+        print(f"{driver:13} {injected:>8} " + " ".join(f"{cell(rs):>{w}}" for _, w, cell in cols))
 
+
+def ms3(key):
+    return lambda rs: spread(rs, key, "{:.3f}")
+
+
+def summed(key):
+    return lambda rs: total(rs, key)
+
+
+group_table("irq_to_work_ms", (
+    "Where VIRQ->read goes (ftrace: the 'mce' IRQ, the driver's work item starting, the reader's",
+    "wakeup, read() returning; per storm the median over the reads with that whole chain, then",
+    "median [min-max] over the runs; 'work run' is the work item's whole run; summed over the",
+    "runs: irq_work IPIs (/proc/interrupts IWI) and runs of the MCE core's decoder work)"),
+    (("IRQ->work ms", 22, ms3("irq_to_work_ms")), ("work->wakeup ms", 22, ms3("work_to_wake_ms")),
+     ("wakeup->read ms", 22, ms3("wake_to_read_ms")), ("work run ms", 22, ms3("work_run_ms")),
+     ("reads", 7, summed("phase_reads")), ("IWI", 6, summed("irq_work_ipis")),
+     ("core runs", 9, summed("mce_core_runs"))))
+group_table("cpu_ms_per_err", (
+    "dom0 CPU time per error (/proc/stat user+nice+system+irq+softirq, 10 ms ticks, from the first",
+    "injection to 1 s after the last, deferred work included; the injector's",
+    "hypercalls and the reader's reads are in it for every driver): all CPUs, CPU 0 (VIRQ_MCA,",
+    "the drain, the injector) and CPU 1 (the reader); median [min-max] over the runs, ms"),
+    (("all CPUs", 22, ms3("cpu_ms_per_err")), ("CPU 0", 22, ms3("cpu0_ms_per_err")),
+     ("CPU 1", 22, ms3("cpu1_ms_per_err"))))
 
 def sign_test(wins, losses):
     """Two-sided sign test: how likely a split at least this uneven is

@@ -248,9 +248,9 @@ impl Mcelog {
     /// on another online CPU than the drain's, where there is one. The
     /// drain runs where `VIRQ_MCA` is bound; the copy to `mce_log()` and
     /// the MCE core's decoder work it starts (the `mce_record` tracepoint,
-    /// rasdaemon) are the largest share of an error's cost in dom0
-    /// (README "make bench"), and on that CPU they compete with the next
-    /// errors' interrupts and drains.
+    /// rasdaemon) are work upstream's driver does not do, and on that CPU
+    /// they competed with the next errors' interrupts and drains (README
+    /// "make bench": the injector's rate, with and without them).
     fn kick_log(this: Arc<Self>, delay_ms: u32) {
         let delay = msecs_to_jiffies(delay_ms);
         let _ = match cpu::next_online_other(cpu::current()) {

@@ -104,7 +104,7 @@ pub fn next_online_other(cpu: CpuId) -> Option<CpuId> {
 }
 
 /// Keeps every online CPU online (and every offline one offline) while
-/// held: `cpus_read_lock()`.
+/// held: a read hold of `cpu_hotplug_lock` (`cpus_read_trylock()`).
 ///
 /// # Invariants
 ///
@@ -125,7 +125,7 @@ impl CpusReadLock {
 
 impl Drop for CpusReadLock {
     fn drop(&mut self) {
-        // SAFETY: taken in `new` (type invariant), released once here.
+        // SAFETY: taken in `try_new` (type invariant), released once here.
         unsafe { bindings::cpus_read_unlock() };
     }
 }

@@ -184,26 +184,27 @@ macro_rules! new_delayed_work {
     };
 }
 
+/// An `Arc`-owned work item with a [`DelayedWork`] field: what the
+/// functions below queue. Implemented for every such `T`.
+pub trait ArcDelayedWork<const ID: u64>:
+    Sized + WorkItem<ID, Pointer = Arc<Self>> + HasDelayedWork<Self, ID> + Send + Sync + 'static
+{
+}
+
+impl<T, const ID: u64> ArcDelayedWork<ID> for T where
+    T: WorkItem<ID, Pointer = Arc<T>> + HasDelayedWork<T, ID> + Send + Sync + 'static
+{
+}
+
 /// Queues `w` on `queue` to run once `delay` jiffies have passed
 /// (`queue_delayed_work()`; 0: at once). `Err(w)` when it is already
 /// queued or its timer is running (it runs once for both).
-pub fn enqueue_delayed<T, const ID: u64>(
+pub fn enqueue_delayed<T: ArcDelayedWork<ID>, const ID: u64>(
     queue: &'static Queue,
     w: Arc<T>,
     delay: Jiffies,
-) -> core::result::Result<(), Arc<T>>
-where
-    T: WorkItem<ID, Pointer = Arc<T>> + HasDelayedWork<T, ID> + Send + Sync + 'static,
-{
-    // SAFETY: `WORK_CPU_UNBOUND` is `queue_delayed_work_on()`'s "any CPU".
-    unsafe {
-        raw_enqueue_delayed(
-            bindings::wq_misc_consts_WORK_CPU_UNBOUND as _,
-            queue,
-            w,
-            delay,
-        )
-    }
+) -> core::result::Result<(), Arc<T>> {
+    enqueue(None, queue, w, delay)
 }
 
 /// As [`enqueue_delayed`], but the timer and the work run on `cpu`
@@ -217,42 +218,28 @@ where
 ///
 /// Upstream (6.18) has no `_on` variant; a port would add one to
 /// `Queue`.
-pub fn enqueue_delayed_on<T, const ID: u64>(
+pub fn enqueue_delayed_on<T: ArcDelayedWork<ID>, const ID: u64>(
     cpu: CpuId,
     queue: &'static Queue,
     w: Arc<T>,
     delay: Jiffies,
-) -> core::result::Result<(), Arc<T>>
-where
-    T: WorkItem<ID, Pointer = Arc<T>> + HasDelayedWork<T, ID> + Send + Sync + 'static,
-{
-    let held = CpusReadLock::try_new();
-    let target = match held {
-        Some(_) if cpu::online(cpu) => cpu.as_u32() as core::ffi::c_int,
-        _ => bindings::wq_misc_consts_WORK_CPU_UNBOUND as _,
-    };
-    // SAFETY: `target` is `WORK_CPU_UNBOUND` or a CPU that is online, and
-    // stays online until `held` is dropped, after the call.
-    let r = unsafe { raw_enqueue_delayed(target, queue, w, delay) };
-    drop(held);
-    r
+) -> core::result::Result<(), Arc<T>> {
+    enqueue(Some(cpu), queue, w, delay)
 }
 
-/// `queue_delayed_work_on(cpu, ...)` for an `Arc<T>`.
-///
-/// # Safety
-///
-/// `cpu` is `WORK_CPU_UNBOUND` or a possible CPU (the workqueue indexes its
-/// per-CPU pools with it).
-unsafe fn raw_enqueue_delayed<T, const ID: u64>(
-    cpu: core::ffi::c_int,
+/// `queue_delayed_work_on()` on `cpu` if it is online (under a
+/// [`CpusReadLock`]), else on `WORK_CPU_UNBOUND`.
+fn enqueue<T: ArcDelayedWork<ID>, const ID: u64>(
+    cpu: Option<CpuId>,
     queue: &'static Queue,
     w: Arc<T>,
     delay: Jiffies,
-) -> core::result::Result<(), Arc<T>>
-where
-    T: WorkItem<ID, Pointer = Arc<T>> + HasDelayedWork<T, ID> + Send + Sync + 'static,
-{
+) -> core::result::Result<(), Arc<T>> {
+    let held = cpu.and_then(|_| CpusReadLock::try_new());
+    let target = match (cpu, &held) {
+        (Some(c), Some(_)) if cpu::online(c) => c.as_u32() as core::ffi::c_int,
+        _ => bindings::wq_misc_consts_WORK_CPU_UNBOUND as core::ffi::c_int,
+    };
     // `Queue` is `repr(transparent)` over `Opaque<workqueue_struct>`.
     let wq = core::ptr::from_ref(queue)
         .cast_mut()
@@ -265,13 +252,21 @@ where
     // (type invariant), so `raw_dwork` gives a valid `delayed_work`. If it is
     // queued, the `Arc` stays alive until the work function runs, which the
     // timer or the queue makes happen; `queue` is `'static`, so it outlives
-    // the timer. `cpu` is valid for `queue_delayed_work_on()` (this
-    // function's precondition).
-    unsafe {
+    // the timer. `target` is `WORK_CPU_UNBOUND` or a CPU that is online
+    // (so possible: the workqueue indexes its per-CPU pools with it) and
+    // stays online until `held` is dropped, after the call.
+    let r = unsafe {
         w.__enqueue(move |work| {
-            bindings::queue_delayed_work_on(cpu, wq, DelayedWork::<T, ID>::raw_dwork(work), delay)
+            bindings::queue_delayed_work_on(
+                target,
+                wq,
+                DelayedWork::<T, ID>::raw_dwork(work),
+                delay,
+            )
         })
-    }
+    };
+    drop(held);
+    r
 }
 
 /// `flush_delayed_work()`: a pending timer fires at once, then waits until
