@@ -130,6 +130,7 @@ params = sorted({r["params"] for rs in groups.values() for r in rs if r.get("par
 if params:
     print(f"xen_mce's parameters in these runs: {'; '.join(params)}")
 
+
 def group_table(marker, intro, cols):
     """One row per driver and storm size, for the groups whose runs carry
     `marker`; cols: (header, width, cell of the group's runs)."""
@@ -167,6 +168,7 @@ group_table("cpu_ms_per_err", (
     "the drain, the injector) and CPU 1 (the reader); median [min-max] over the runs, ms"),
     (("all CPUs", 22, ms3("cpu_ms_per_err")), ("CPU 0", 22, ms3("cpu0_ms_per_err")),
      ("CPU 1", 22, ms3("cpu1_ms_per_err"))))
+
 
 def sign_test(wins, losses):
     """Two-sided sign test: how likely a split at least this uneven is

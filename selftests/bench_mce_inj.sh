@@ -69,9 +69,11 @@ busy() {
 		END { print t["cpu"], t[a], t[b] }' /proc/stat
 }
 # cpu_ms B0 B1 N: busy ms per error over a storm of N, from two `busy`
-# readings: all CPUs, CPU INJ_CPU, CPU READ_CPU.
+# readings, as BENCH fields: all CPUs, CPU INJ_CPU, CPU READ_CPU.
 cpu_ms() {
-	echo "$1 $2 $3 $4 $5 $6 $7" | awk '{ printf "%.3f %.3f %.3f", ($4 - $1) * 10 / $7, ($5 - $2) * 10 / $7, ($6 - $3) * 10 / $7 }'
+	echo "$1 $2 $3 $4 $5 $6 $7" | awk -v a=$INJ_CPU -v b=$READ_CPU '{
+		printf "cpu_ms_per_err=%.3f cpu%s_ms_per_err=%.3f cpu%s_ms_per_err=%.3f", ($4 - $1) * 10 / $7,
+			a, ($5 - $2) * 10 / $7, b, ($6 - $3) * 10 / $7 }'
 }
 # Where the injector and the reader run: the same for every driver. Both
 # drivers bind VIRQ_MCA to CPU 0, so their work runs there. The reader gets
@@ -170,9 +172,8 @@ for n in $STORMS; do
 		# copies, so fewer than records.
 		core=$(grep -c 'workqueue_execute_start: .*function mce_gen_pool_process$' /sys/kernel/tracing/trace)
 		lat=$(virq_to_read_ms $out)
-		set -- $(cpu_ms $b0 $b1 $n) $lat $ph
-		cpu="cpu_ms_per_err=$1 cpu${INJ_CPU}_ms_per_err=$2 cpu${READ_CPU}_ms_per_err=$3"
-		shift 3
+		cpu=$(cpu_ms $b0 $b1 $n)
+		set -- $lat $ph
 		echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5 slot=$slot params=$params irq_to_work_ms=$6 work_to_wake_ms=$7 wake_to_read_ms=$8 work_run_ms=$9 phase_reads=${10} irq_work_ipis=$iwi mce_core_runs=$core $cpu"
 		check "$driver, storm of $n: $n injections succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 	done

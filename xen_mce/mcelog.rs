@@ -252,11 +252,9 @@ impl Mcelog {
     /// they competed with the next errors' interrupts and drains (README
     /// "make bench": the injector's rate, with and without them).
     fn kick_log(this: Arc<Self>, delay_ms: u32) {
+        let other = cpu::next_online_other(cpu::current());
         let delay = msecs_to_jiffies(delay_ms);
-        let _ = match cpu::next_online_other(cpu::current()) {
-            Some(c) => enqueue_delayed_on::<_, 1>(c, workqueue::system(), this, delay),
-            None => enqueue_delayed::<_, 1>(workqueue::system(), this, delay),
-        };
+        let _ = enqueue_delayed_on::<_, 1>(other, workqueue::system(), this, delay);
     }
 
     /// From the kernel-log work: its next chunk, at once, on the CPU it

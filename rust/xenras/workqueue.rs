@@ -204,32 +204,22 @@ pub fn enqueue_delayed<T: ArcDelayedWork<ID>, const ID: u64>(
     w: Arc<T>,
     delay: Jiffies,
 ) -> core::result::Result<(), Arc<T>> {
-    enqueue(None, queue, w, delay)
+    enqueue_delayed_on(None, queue, w, delay)
 }
 
-/// As [`enqueue_delayed`], but the timer and the work run on `cpu`
-/// (`queue_delayed_work_on()`) when `cpu` is online and no CPU hotplug
-/// operation runs; otherwise as [`enqueue_delayed`]. Checked and queued
-/// under a [`CpusReadLock`]: the timer is never armed on a CPU that is
-/// already offline (it would not fire until the CPU came back); a CPU that
-/// goes offline later hands its timer and work on, as it does for every
-/// per-CPU item. On an unbound `queue`, `cpu` is a hint (its NUMA node).
-/// Never waits for a hotplug operation.
+/// As [`enqueue_delayed`], but with `Some(cpu)` the timer and the work run
+/// on `cpu` (`queue_delayed_work_on()`) when `cpu` is online and no CPU
+/// hotplug operation runs; otherwise (and with `None`) as
+/// [`enqueue_delayed`]. Checked and queued under a [`CpusReadLock`]: the
+/// timer is never armed on a CPU that is already offline (it would not
+/// fire until the CPU came back); a CPU that goes offline later hands its
+/// timer and work on, as it does for every per-CPU item. On an unbound
+/// `queue`, `cpu` is a hint (its NUMA node). Never waits for a hotplug
+/// operation.
 ///
 /// Upstream (6.18) has no `_on` variant; a port would add one to
 /// `Queue`.
 pub fn enqueue_delayed_on<T: ArcDelayedWork<ID>, const ID: u64>(
-    cpu: CpuId,
-    queue: &'static Queue,
-    w: Arc<T>,
-    delay: Jiffies,
-) -> core::result::Result<(), Arc<T>> {
-    enqueue(Some(cpu), queue, w, delay)
-}
-
-/// `queue_delayed_work_on()` on `cpu` if it is online (under a
-/// [`CpusReadLock`]), else on `WORK_CPU_UNBOUND`.
-fn enqueue<T: ArcDelayedWork<ID>, const ID: u64>(
     cpu: Option<CpuId>,
     queue: &'static Queue,
     w: Arc<T>,
