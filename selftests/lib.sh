@@ -53,29 +53,24 @@ wait_for() {
 metric() { echo "XENRAS-METRIC $*"; }
 # slab_kb FILE: bytes (kB) in objects allocated from unreclaimable slab
 # caches (active objects x object size, /proc/slabinfo; caches without
-# reclaim_account), after shrinking every cache, which also empties KASAN's
-# quarantine of freed objects on the debug kernel. Three readings 2 s apart,
-# each cache counted at its least of the three (a leaked object is there in
-# every reading): SLUB counts the free objects of the per-CPU slabs as
-# active, and the reading's own processes refill those slabs between the
-# shrink and the read, 8 objects of 4 kB a slab for kmalloc-4k and
-# names_cache (measured on hvm-debug: kmalloc-4k +256 kB and names_cache
-# +148 kB in one reading, 8 caches shrinking as much; the least of the three
-# totals was still 269 kB over in one CI run). Objects, not pages
-# (SUnreclaim): partially used slabs moved SUnreclaim by up to 240 kB over
-# 100 load/unload cycles that left the objects flat. Waits 6 s first:
-# kfree_rcu() batches are freed up to 5 s later (measured: a CPU eject just
-# before the reading left 360 kB pending once). FILE gets each cache's
-# bytes, for slab_growth and slab_flat's rereading.
+# reclaim_account), right after shrinking every cache, which also empties
+# KASAN's quarantine of freed objects on the debug kernel: slab_objects.c,
+# which also says why it opens every file before the shrinks. Three
+# readings 2 s apart, each cache counted at its least of the three (a
+# leaked object is there in every reading; what the reading's own
+# processes leave in the per-CPU slabs, counted as active, is not).
+# Objects, not pages (SUnreclaim): partially used slabs moved SUnreclaim
+# by up to 240 kB over 100 load/unload cycles that left the objects flat.
+# Waits 6 s first: kfree_rcu() batches are freed up to 5 s later
+# (measured: a CPU eject just before the reading left 360 kB pending
+# once). FILE gets each cache's bytes, for slab_growth and slab_flat's
+# rereading.
 slab_kb() {
 	sleep 4
 	: >"$1"
 	for _r in 1 2 3; do
 		sleep 2
-		for f in /sys/kernel/slab/*/shrink; do echo 1 >"$f"; done 2>/dev/null
-		grep -l '^1' /sys/kernel/slab/*/reclaim_account 2>/dev/null | cut -d/ -f5 >/tmp/slab.reclaimable
-		awk 'NR == FNR { r[$1] = 1; next } FNR > 2 && !($1 in r) { print $1, $2 * $4 }' \
-			/tmp/slab.reclaimable /proc/slabinfo | sort >/tmp/slab.now
+		/selftests/slab_objects | sort >/tmp/slab.now
 		slab_least "$1" /tmp/slab.now
 	done
 	awk '{ t += $2 } END { printf "%d\n", t / 1024 }' "$1"
@@ -235,11 +230,12 @@ irq_work_ipis() {
 # the wake), wakeup -> read returning (scheduling, the read, the reader's
 # clock call), the median of the work's whole runs, and how many reads
 # had a complete chain.
+DRAIN_FN='(xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)'
 virq_phases_ms() {
-	(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); break } }
+	(awk -v fn="$DRAIN_FN" '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); break } }
 		/irq_handler_entry: .*name=mce/ { print "irq", t }
-		/workqueue_execute_start: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "ws", t }
-		/workqueue_execute_end: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "we", t }
+		$0 ~ "workqueue_execute_start: .*function " fn { print "ws", t }
+		$0 ~ "workqueue_execute_end: .*function " fn { print "we", t }
 		/sched_wakeup: comm=mcelog_read / { print "wk", t }' /sys/kernel/tracing/trace
 		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
 		awk '$1 == "irq" { irq = $2; ws = wk = 0 }
@@ -250,6 +246,15 @@ virq_phases_ms() {
 		sort -k1,1 -k2,2n | awk '{ v[$1, n[$1]++] = $2 }
 			function med(k) { return n[k] ? sprintf("%.3f", v[k, int(n[k] / 2)] * 1000) : "-" }
 			END { print med("a"), med("b"), med("c"), med("d"), n["a"] + 0 }'
+}
+# drain_runs_per_virq: the driver's drain runs (work starts, DRAIN_FN) per
+# "mce" IRQ in the trace. A VIRQ_MCA that finds the drain still queued
+# adds no run: under 1 when the drain waits (behind the injector, on a
+# nice-0 worker) and then takes several mc_info in one run.
+drain_runs_per_virq() {
+	awk -v fn="$DRAIN_FN" '/irq_handler_entry: .*name=mce/ { i++ }
+		$0 ~ "workqueue_execute_start: .*function " fn { w++ }
+		END { if (i) printf "%.3f\n", w / i; else print "-" }' /sys/kernel/tracing/trace
 }
 # VIRQ -> read() latency: each read in mcelog_read's output $1 ("read
 # mono=...") against the last "mce" IRQ before it.
