@@ -249,8 +249,7 @@ virq_phases_ms() {
 }
 # drain_runs_per_virq: the driver's drain runs (work starts, DRAIN_FN) per
 # "mce" IRQ in the trace. A VIRQ_MCA that finds the drain still queued
-# adds no run: under 1 when the drain waits (behind the injector, on a
-# nice-0 worker) and then takes several mc_info in one run.
+# adds no run, so under 1 when the drain takes several mc_info a run.
 drain_runs_per_virq() {
 	awk -v fn="$DRAIN_FN" '/irq_handler_entry: .*name=mce/ { i++ }
 		$0 ~ "workqueue_execute_start: .*function " fn { w++ }
