@@ -171,11 +171,10 @@ for n in $STORMS; do
 		# mce_record tracepoint, rasdaemon): xen_mce batches its kernel-log
 		# copies, so fewer than records.
 		core=$(grep -c 'workqueue_execute_start: .*function mce_gen_pool_process$' /sys/kernel/tracing/trace)
-		runs=$(drain_runs_per_virq)
 		lat=$(virq_to_read_ms $out)
 		cpu=$(cpu_ms $b0 $b1 $n)
 		set -- $lat $ph
-		echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5 slot=$slot params=$params irq_to_work_ms=$6 work_to_wake_ms=$7 wake_to_read_ms=$8 work_run_ms=$9 phase_reads=${10} irq_work_ipis=$iwi mce_core_runs=$core drain_runs_per_virq=$runs $cpu"
+		echo "BENCH mce driver=$driver injected=$n delivered=$got not_delivered=$((n - got)) lost_in_xen=$(lost_in_xen $n $got $ldom0) lost_in_dom0=$ldom0 seconds=$secs source=xen-inject inj_per_s=$rate inj_failed=$failed via_mc=$viamc dup_polled=$((recs - got)) virq_to_read_ms_median=$1 virq_to_read_ms_p99=$2 virq_to_read_ms_max=$3 reads=$4 reads_over_5ms=$5 slot=$slot params=$params irq_to_work_ms=$6 work_to_wake_ms=$7 wake_to_read_ms=$8 work_run_ms=$9 phase_reads=${10} irq_work_ipis=$iwi mce_core_runs=$core drain_runs_per_virq=${11} $cpu"
 		check "$driver, storm of $n: $n injections succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 	done
 done

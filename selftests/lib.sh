@@ -73,15 +73,17 @@ slab_kb() {
 		/selftests/slab_objects | sort >/tmp/slab.now
 		slab_least "$1" /tmp/slab.now
 	done
-	awk '{ t += $2 } END { printf "%d\n", t / 1024 }' "$1"
+	slab_sum "$1"
 }
+# slab_sum FILE: the kB of a slab_kb file.
+slab_sum() { awk '{ t += $2 } END { printf "%d\n", t / 1024 }' "$1"; }
 # slab_least FILE NEW: FILE becomes each cache's lesser bytes of FILE and
 # NEW (FILE empty: NEW); a cache missing from one of them was destroyed
 # in between and counts 0.
 slab_least() {
 	if [ -s "$1" ]; then
 		awk 'NR == FNR { a[$1] = $2; next } { b[$1] = $2 }
-			END { for (c in a) print c, (c in b && b[c] < a[c]) ? b[c] : (c in b) ? a[c] : 0 }' \
+			END { for (c in a) print c, !(c in b) ? 0 : b[c] < a[c] ? b[c] : a[c] }' \
 			"$1" "$2" | sort >"$1.tmp"
 		mv "$1.tmp" "$1"
 	else
@@ -109,7 +111,7 @@ slab_flat() {
 		sleep 10
 		slab_kb "$2.again" >/dev/null
 		slab_least "$2" "$2.again"
-		_s1=$(awk '{ t += $2 } END { printf "%d\n", t / 1024 }' "$2")
+		_s1=$(slab_sum "$2")
 	done
 	diag "unreclaimable slab objects: $3 kB before, $_s1 kB after $5; grew most: $(slab_growth "$1" "$2")"
 	check "unreclaimable slab objects flat: $3 -> $_s1 kB (tolerance 256 kB)" [ $((_s1 - $3)) -lt 256 ]
@@ -228,32 +230,27 @@ irq_work_ipis() {
 # wakeup after the work started, read() returning. Prints the medians in
 # ms of IRQ -> work start (queueing), work start -> wakeup (the drain up to
 # the wake), wakeup -> read returning (scheduling, the read, the reader's
-# clock call), the median of the work's whole runs, and how many reads
-# had a complete chain.
-DRAIN_FN='(xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)'
+# clock call), the median of the work's whole runs, how many reads had a
+# complete chain, and the drain's runs per "mce" IRQ (a VIRQ_MCA that
+# finds the drain still queued adds no run, so under 1 when the drain
+# takes several mc_info a run).
 virq_phases_ms() {
-	(awk -v fn="$DRAIN_FN" '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); break } }
+	(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); break } }
 		/irq_handler_entry: .*name=mce/ { print "irq", t }
-		$0 ~ "workqueue_execute_start: .*function " fn { print "ws", t }
-		$0 ~ "workqueue_execute_end: .*function " fn { print "we", t }
+		/workqueue_execute_start: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "ws", t }
+		/workqueue_execute_end: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "we", t }
 		/sched_wakeup: comm=mcelog_read / { print "wk", t }' /sys/kernel/tracing/trace
 		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
-		awk '$1 == "irq" { irq = $2; ws = wk = 0 }
+		awk '$1 == "irq" { irq = $2; ws = wk = 0; nirq++ }
+			$1 == "ws" { nws++ }
 			$1 == "ws" && irq && !ws { ws = $2; run = $2 }
 			$1 == "we" && run { printf "d %.9f\n", $2 - run; run = 0 }
 			$1 == "wk" && ws && !wk { wk = $2 }
-			$1 == "read" && irq && ws && wk && wk <= $2 { printf "a %.9f\nb %.9f\nc %.9f\n", ws - irq, wk - ws, $2 - wk; ws = wk = 0 }' |
+			$1 == "read" && irq && ws && wk && wk <= $2 { printf "a %.9f\nb %.9f\nc %.9f\n", ws - irq, wk - ws, $2 - wk; ws = wk = 0 }
+			END { if (nirq) printf "r %.3f\n", nws / nirq }' |
 		sort -k1,1 -k2,2n | awk '{ v[$1, n[$1]++] = $2 }
 			function med(k) { return n[k] ? sprintf("%.3f", v[k, int(n[k] / 2)] * 1000) : "-" }
-			END { print med("a"), med("b"), med("c"), med("d"), n["a"] + 0 }'
-}
-# drain_runs_per_virq: the driver's drain runs (work starts, DRAIN_FN) per
-# "mce" IRQ in the trace. A VIRQ_MCA that finds the drain still queued
-# adds no run, so under 1 when the drain takes several mc_info a run.
-drain_runs_per_virq() {
-	awk -v fn="$DRAIN_FN" '/irq_handler_entry: .*name=mce/ { i++ }
-		$0 ~ "workqueue_execute_start: .*function " fn { w++ }
-		END { if (i) printf "%.3f\n", w / i; else print "-" }' /sys/kernel/tracing/trace
+			END { print med("a"), med("b"), med("c"), med("d"), n["a"] + 0, n["r"] ? v["r", 0] : "-" }'
 }
 # VIRQ -> read() latency: each read in mcelog_read's output $1 ("read
 # mono=...") against the last "mce" IRQ before it.

@@ -25,8 +25,6 @@ rasdaemon -f -r >/tmp/rasdaemon-pool.log 2>&1 &
 ras=$!
 check "xen_mce loads with ring_len=16 (the minimum)" insmod /lib/xenras/xen_mce.ko ring_len=16
 sleep 2
-# Injected errors: all on CPU 0 (bench_mce_inj.sh explains why), type 3
-# (corrected, through #MC: Xen's urgent queue, VIRQ_MCA at once).
 # Every dom0 CPU busy with a nice-0 task through the storm, as on a loaded
 # host: the drain's workers share the CPUs with them and must still ACK
 # every mc_info before Xen's pool runs out.
@@ -35,6 +33,8 @@ for c in $(seq 0 $(($(grep -c ^processor /proc/cpuinfo) - 1))); do
 	taskset -c "$c" sh -c 'while :; do :; done' &
 	hogs="$hogs $!"
 done
+# Injected errors: all on CPU 0 (bench_mce_inj.sh explains why), type 3
+# (corrected, through #MC: Xen's urgent queue, VIRQ_MCA at once).
 t0=$(cut -d' ' -f1 /proc/uptime)
 i=0 failed=0
 while [ $i -lt "$N" ]; do

@@ -51,9 +51,13 @@ int main(void)
 	}
 	/* Every entry (aliases are symlinks): its reclaim_account, and the
 	 * shrink file of every cache (the directories). */
-	while ((e = readdir(d)) && nshrink < MAX_CACHES && nrec < MAX_CACHES) {
+	while ((e = readdir(d))) {
 		if (e->d_name[0] == '.')
 			continue;
+		if (nshrink == MAX_CACHES || nrec == MAX_CACHES) {
+			fprintf(stderr, "more than %d slab caches\n", MAX_CACHES);
+			return 1;
+		}
 		snprintf(path, sizeof(path), SLAB "/%s/reclaim_account", e->d_name);
 		fd = open(path, O_RDONLY);
 		if (fd >= 0) {
