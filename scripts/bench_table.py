@@ -153,13 +153,15 @@ def summed(key):
 
 
 group_table("irq_to_work_ms", (
-    "Where VIRQ->read goes (ftrace: the 'mce' IRQ, the driver's work item starting, the reader's",
-    "wakeup, read() returning; per storm the median over the reads with that whole chain, then",
-    "median [min-max] over the runs; 'work run' is the work item's whole run; summed over the",
+    "Where VIRQ->read goes (ftrace: the 'mce' IRQ, the driver's drain starting (upstream: its work",
+    "item; xen_mce: its 'mce' IRQ handler, so IRQ->drain is 0), the reader's wakeup, read()",
+    "returning; per storm the median over the reads with that whole chain, then median [min-max]",
+    "over the runs; 'drain run' is the work item's or the handler's whole run; summed over the",
     "runs: irq_work IPIs (/proc/interrupts IWI) and runs of the MCE core's decoder work; runs/VIRQ:",
-    "the drain's runs per 'mce' IRQ, median [min-max] over the runs; under 1 when VIRQs find it queued)"),
-    (("IRQ->work ms", 22, ms3("irq_to_work_ms")), ("work->wakeup ms", 22, ms3("work_to_wake_ms")),
-     ("wakeup->read ms", 22, ms3("wake_to_read_ms")), ("work run ms", 22, ms3("work_run_ms")),
+    "the drain's runs per 'mce' IRQ, median [min-max] over the runs; under 1 when VIRQs find the",
+    "work queued, over 1 when xen_mce's handler leaves some to its work)"),
+    (("IRQ->drain ms", 22, ms3("irq_to_work_ms")), ("drain->wakeup ms", 22, ms3("work_to_wake_ms")),
+     ("wakeup->read ms", 22, ms3("wake_to_read_ms")), ("drain run ms", 22, ms3("work_run_ms")),
      ("reads", 7, summed("phase_reads")), ("IWI", 6, summed("irq_work_ipis")),
      ("core runs", 9, summed("mce_core_runs")), ("runs/VIRQ", 20, ms3("drain_runs_per_virq"))))
 group_table("cpu_ms_per_err", (

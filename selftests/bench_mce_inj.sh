@@ -165,7 +165,7 @@ for n in $STORMS; do
 		case $driver in xen_mce*) ldom0=$((l1 - l0)) ;; *) ldom0=$l1 ;; esac
 		secs=$(echo "$t1 $t0" | awk '{printf "%.1f", $1 - $2}')
 		rate=$(echo "$n $t1 $t0" | awk '{printf "%.1f", $1 / ($2 - $3)}')
-		ph=$(virq_phases_ms $out)
+		ph=$(virq_phases_ms $out $drain_in)
 		iwi=$(($(irq_work_ipis) - iwi0))
 		# Runs of the MCE core's decoder work (mce_log()'s consumer: the
 		# mce_record tracepoint, rasdaemon): xen_mce batches its kernel-log
@@ -178,7 +178,7 @@ for n in $STORMS; do
 		check "$driver, storm of $n: $n injections succeeded, something delivered" [ "$failed" = 0 -a "$got" -gt 0 ]
 	done
 done
-for e in irq/irq_handler_entry workqueue/workqueue_execute_start workqueue/workqueue_execute_end sched/sched_wakeup; do
+for e in irq/irq_handler_entry irq/irq_handler_exit workqueue/workqueue_execute_start workqueue/workqueue_execute_end sched/sched_wakeup; do
 	echo 0 >/sys/kernel/tracing/events/$e/enable
 done
 # Nobody reading while 100 errors arrive (each one fetched from Xen at once),

@@ -37,16 +37,20 @@ host_check() { echo "XENRAS-HOSTCHECK $*"; sleep 1; }
 # its and dom0's state and stops the run: a frozen host cannot report its
 # own hang.
 deadline() { echo "XENRAS-DEADLINE $*"; }
-# wait_for SECONDS command...: poll every 0.1 s until the command succeeds.
+# wait_for SECONDS command...: run the command every 0.1 s until it
+# succeeds or SECONDS of wall time have passed (/proc/uptime, whole
+# seconds: a slow command does not stretch the wait), then once more;
+# returns the command's status.
 wait_for() {
-	_t=$(($1 * 10))
+	_end=$(($(cut -d. -f1 /proc/uptime) + $1))
 	shift
-	while [ "$_t" -gt 0 ]; do
-		"$@" && return 0
+	until "$@"; do
+		[ "$(cut -d. -f1 /proc/uptime)" -lt "$_end" ] || {
+			"$@"
+			return
+		}
 		sleep 0.1
-		_t=$((_t - 1))
 	done
-	"$@"
 }
 # metric KEY=VALUE...: figures for the summary table (soak cycles, fault
 # injections); the harness adds them up per machine.
@@ -140,6 +144,12 @@ use_driver() {
 	esac || return 1
 	driver=$1
 	params=-
+	# Where the driver drains Xen, for virq_phases_ms: xen_mce in its
+	# VIRQ_MCA handler, upstream in a work item. The handler's exits are
+	# traced for this driver's IRQ only.
+	case $driver in xen_mce*) drain_in=irq ;; *) drain_in=work ;; esac
+	_irq=$(awk '$NF == "mce" { sub(":", "", $1); print $1 }' /proc/interrupts)
+	[ -n "$_irq" ] && echo "irq == $_irq" 2>/dev/null >/sys/kernel/tracing/events/irq/irq_handler_exit/filter
 	case $driver in xen_mce*)
 		params=$(for p in kernel_log kernel_log_delay_ms ring_len; do
 			printf '%s=%s,' $p "$(cat /sys/module/xen_mce/parameters/$p 2>/dev/null)"
@@ -201,11 +211,13 @@ trace_mce_irq() {
 	echo 1 >$T/events/irq/irq_handler_entry/enable
 	echo >$T/trace
 }
-# Also the driver's work items (workqueue_execute_start/end) and every
+# Also the driver's work items (workqueue_execute_start/end), the exits of
+# its IRQ handler (irq_handler_exit, filtered by use_driver) and every
 # wakeup of the reader (sched_wakeup, comm mcelog_read), for
 # virq_phases_ms.
 trace_mce_phases() {
 	T=/sys/kernel/tracing
+	echo 1 >$T/events/irq/irq_handler_exit/enable
 	echo 1 >$T/events/workqueue/workqueue_execute_start/enable
 	echo 1 >$T/events/workqueue/workqueue_execute_end/enable
 	echo 'comm == "mcelog_read"' >$T/events/sched/sched_wakeup/filter
@@ -221,28 +233,34 @@ unload_counts() {
 irq_work_ipis() {
 	awk '$1 == "IWI:" { for (i = 2; i <= NF; i++) if ($i ~ /^[0-9]+$/) s += $i } END { print s + 0 }' /proc/interrupts
 }
-# virq_phases_ms FILE: where VIRQ -> read() goes, for each read in
+# virq_phases_ms FILE [irq]: where VIRQ -> read() goes, for each read in
 # mcelog_read's output FILE whose chain is complete: the last "mce" IRQ
-# before it, the driver's work starting after that IRQ (upstream's
-# xen_mce_work_fn, xen_mce's drain: the Arc<Mcelog> work item with ID 0,
-# `WorkItemPointer<0>::run`, mangled `...6mcelog6McelogE...Ky0_...`; its
-# kernel-log work is ID 1, `Ky1_`, and is not the drain), the reader's first
-# wakeup after the work started, read() returning. Prints the medians in
-# ms of IRQ -> work start (queueing), work start -> wakeup (the drain up to
-# the wake), wakeup -> read returning (scheduling, the read, the reader's
-# clock call), the median of the work's whole runs, how many reads had a
-# complete chain, and the drain's runs per "mce" IRQ (a VIRQ_MCA that
-# finds the drain still queued adds no run, so under 1 when the drain
-# takes several mc_info a run).
+# before it, the driver's drain starting after that IRQ, the reader's first
+# wakeup after the drain started, read() returning. The drain: with "irq"
+# (xen_mce) the "mce" IRQ handler itself, from its entry to its exit; else
+# (upstream) the driver's work (xen_mce_work_fn). xen_mce's work drains
+# only what an interrupt left past its budget: counted as drain runs, not
+# timed (the Arc<Mcelog> work item with ID 0, `WorkItemPointer<0>::run`,
+# mangled `...6mcelog6McelogE...Ky0_...`; its kernel-log work is ID 1,
+# `Ky1_`, and is not the drain). Prints the medians in ms of IRQ -> drain
+# start (queueing the work; 0 for a drain in the handler), drain start ->
+# wakeup (the drain up to the wake), wakeup -> read returning (scheduling,
+# the read, the reader's clock call), the median of the drain's whole runs,
+# how many reads had a complete chain, and the drain's runs per "mce" IRQ
+# (a VIRQ_MCA that finds the work still queued adds no run, so under 1 when
+# the work takes several mc_info a run).
 virq_phases_ms() {
-	(awk '{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); break } }
-		/irq_handler_entry: .*name=mce/ { print "irq", t }
-		/workqueue_execute_start: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "ws", t }
-		/workqueue_execute_end: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "we", t }
+	(awk -v inirq=$([ "$2" = irq ] && echo 1 || echo 0) '
+		{ for (i = 1; i <= NF; i++) if ($i ~ /^[0-9]+\.[0-9]+:$/) { t = substr($i, 1, length($i) - 1); break } }
+		/irq_handler_entry: .*name=mce/ { for (i = 1; i < NF; i++) if ($i == "irq_handler_entry:") mirq = $(i + 1)
+			print "irq", t; if (inirq) print "ws", t }
+		inirq && /irq_handler_exit: / { for (i = 1; i < NF; i++) if ($i == "irq_handler_exit:" && $(i + 1) == mirq) print "we", t }
+		/workqueue_execute_start: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print inirq ? "wr" : "ws", t }
+		!inirq && /workqueue_execute_end: .*function (xen_mce_work_fn|.*6mcelog6McelogE.*WorkItemPointerKy0_)/ { print "we", t }
 		/sched_wakeup: comm=mcelog_read / { print "wk", t }' /sys/kernel/tracing/trace
 		sed -n 's/^read mono=\([0-9.]*\) .*/read \1/p' "$1") | sort -k2 -n |
 		awk '$1 == "irq" { irq = $2; ws = wk = 0; nirq++ }
-			$1 == "ws" { nws++ }
+			$1 == "ws" || $1 == "wr" { nws++ }
 			$1 == "ws" && irq && !ws { ws = $2; run = $2 }
 			$1 == "we" && run { printf "d %.9f\n", $2 - run; run = 0 }
 			$1 == "wk" && ws && !wk { wk = $2 }

@@ -26,8 +26,9 @@ ras=$!
 check "xen_mce loads with ring_len=16 (the minimum)" insmod /lib/xenras/xen_mce.ko ring_len=16
 sleep 2
 # Every dom0 CPU busy with a nice-0 task through the storm, as on a loaded
-# host: the drain's workers share the CPUs with them and must still ACK
-# every mc_info before Xen's pool runs out.
+# host: the drain (in the VIRQ_MCA interrupt, and its work past the
+# interrupt's budget) must still ACK every mc_info before Xen's pool runs
+# out.
 hogs=
 for c in $(seq 0 $(($(grep -c ^processor /proc/cpuinfo) - 1))); do
 	taskset -c "$c" sh -c 'while :; do :; done' &
@@ -76,7 +77,10 @@ check "/dev/mcelog holds the 16 oldest (the storm's first address first), overfl
 # Xen's poller re-reads the last injection's bank (never cleared by #MC)
 # before the interposed bank goes away: wait for it, as mce.sh does.
 last=$((BASE + (N - 1) * 4096))
+t0=$(cut -d' ' -f1 /proc/uptime)
 wait_for 40 sh -c "[ \"\$(sqlite3 $DB 'select count(*) from mce_record where addr = $last and mcgstatus = 0;' 2>/dev/null)\" -ge 1 ]"
+t1=$(cut -d' ' -f1 /proc/uptime)
+diag "the last injection's records (mcgstatus) after $(echo "$t0 $t1" | awk '{ print $2 - $1 }') s: $(q "select mcgstatus from mce_record where addr = $last;" | tr '\n' ' ')fetched=$(cat $D/fetched)"
 # An SRAO after the unread storm: Xen still has entries, runs its recovery
 # (page offline, logged by xen_mce) and the record reaches both consumers.
 # The boot's only SRAO (mce.sh explains why), on the dom0 page mce.sh uses

@@ -3,15 +3,16 @@
 //! MCE log (rasdaemon), with nothing lost.
 //!
 //! Where things happen:
-//! - `VIRQ_MCA` fires -> [`Mcelog::handle`] (hard IRQ) queues the work;
-//! - the work, [`Mcelog::run`], drains Xen (`XEN_MC_fetch`, urgent then
-//!   non-urgent) through `xen_ras_core::drain`, which converts each
-//!   `mc_info` to `struct mce` records, delivers them ([`Dom0Side::deliver`]:
-//!   the `/dev/mcelog` ring keeps what fits) and ACKs it, in the same run,
-//!   reader or not: Xen's pool of 30 telemetry entries is never held for a
-//!   reader; then wakes the readers ([`Dom0Side::wake`]) and
+//! - `VIRQ_MCA` fires -> [`Mcelog::handle`] (hard IRQ) drains Xen there
+//!   ([`Mcelog::drain`]: `XEN_MC_fetch`, urgent then non-urgent) through
+//!   `xen_ras_core::drain`, which converts each `mc_info` to `struct mce`
+//!   records, delivers them ([`Dom0Side::deliver`]: the `/dev/mcelog` ring
+//!   keeps what fits) and ACKs it, in the same run, reader or not: Xen's
+//!   pool of 30 telemetry entries is never held for a reader, nor for a
+//!   dom0 task; then wakes the readers ([`Dom0Side::wake`]) and
 //!   [`Dom0Side::kernel_log`] appends the records to the kernel-log
-//!   backlog;
+//!   backlog. Past `IRQ_BUDGET` fetches the work ([`Mcelog::run`]) drains
+//!   the rest, in runs of the same size with interrupts on in between;
 //! - the kernel-log work (`log_work`, 100 ms after the backlog's first
 //!   record, on another CPU than the drain's where there is one) hands the
 //!   backlog to `mce_log()` (rasdaemon), in chunks;
@@ -29,7 +30,10 @@ pub mod xenras;
 
 use core::ops::RangeInclusive;
 use core::sync::atomic::{AtomicBool, AtomicU64, Ordering::Relaxed};
-use kernel::alloc::{flags::GFP_KERNEL, KBox, KVVec, KVec};
+use kernel::alloc::{
+    flags::{GFP_ATOMIC, GFP_KERNEL},
+    KBox, KVVec, KVec,
+};
 use kernel::prelude::*;
 use kernel::sync::{new_mutex, new_spinlock, Arc, ArcBorrow, Mutex, SpinLock};
 use kernel::time::msecs_to_jiffies;
@@ -48,6 +52,7 @@ use xenras::debugfs;
 use xenras::miscdevice::{
     put_user_int, File, MiscDevice, MiscDeviceOptions, MiscDeviceRegistration, PollTable,
 };
+use xenras::sync::SpinLockIrqSave;
 use xenras::sys;
 use xenras::virq::{VirqBinding, VirqHandler};
 use xenras::wait::WaitQueue;
@@ -82,7 +87,12 @@ module! {
 
 /// `MISC_MCELOG_MINOR`: the minor of the legacy `/dev/mcelog`.
 const MCELOG_MINOR: i32 = 227;
-/// Fetches per drain run before the work yields and requeues itself.
+/// Fetches per `VIRQ_MCA` interrupt, which runs the drain itself (one
+/// `mc_info` per interrupt in a storm: the fetch, its ACK and two empty
+/// fetches); what is left goes to the work. Also the work's fetches per
+/// section with interrupts off.
+const IRQ_BUDGET: usize = 4;
+/// Fetches per run of the work before it yields and requeues itself.
 const DRAIN_BUDGET: usize = 256;
 /// `ring_len` bounds. The ring is vmalloc-backed (`KVVec`): 65536 records
 /// of 128 bytes are 8 MiB, past what kmalloc gives.
@@ -165,16 +175,18 @@ struct DrainCtx {
 
 #[pin_data]
 struct Mcelog {
+    /// Taken by the drain in the `VIRQ_MCA` interrupt: interrupts off.
     #[pin]
-    ring: SpinLock<Ring<Mce, Storage>>,
+    ring: SpinLockIrqSave<Ring<Mce, Storage>>,
     #[pin]
     readers: WaitQueue,
     #[pin]
     read_lock: Mutex<()>,
     #[pin]
     opens: SpinLock<Opens>,
+    /// The drain's state: the interrupt and the work take turns.
     #[pin]
-    ctx: Mutex<DrainCtx>,
+    ctx: SpinLockIrqSave<DrainCtx>,
     #[pin]
     work: Work<Mcelog>,
     /// Records the drain handed over for the kernel MCE log, in order.
@@ -183,7 +195,7 @@ struct Mcelog {
     /// emptied it saw it empty): the push that finds it empty queues
     /// `log_work`, later pushes need not.
     #[pin]
-    backlog: SpinLock<Ring<Mce, Storage>>,
+    backlog: SpinLockIrqSave<Ring<Mce, Storage>>,
     /// Hands `backlog` to `mce_log()` (`log_delay_ms` after the first
     /// record).
     #[pin]
@@ -217,13 +229,16 @@ impl Mcelog {
         let drainer = KBox::new(Drainer::default(), GFP_KERNEL)?;
         Arc::pin_init(
             pin_init!(Self {
-                ring <- new_spinlock!(Ring::new(Storage(storage)), "xen_mce::ring"),
+                ring <- crate::new_spinlock_irqsave!(Ring::new(Storage(storage)), "xen_mce::ring"),
                 readers <- WaitQueue::new(c_str!("xen_mce::readers"), static_lock_class!()),
                 read_lock <- new_mutex!((), "xen_mce::read"),
                 opens <- new_spinlock!(Opens::default(), "xen_mce::opens"),
-                ctx <- new_mutex!(DrainCtx { drainer, cpus: KVec::new() }, "xen_mce::ctx"),
+                ctx <- crate::new_spinlock_irqsave!(
+                    DrainCtx { drainer, cpus: KVec::new() },
+                    "xen_mce::ctx"
+                ),
                 work <- new_work!("xen_mce::work"),
-                backlog <- new_spinlock!(Ring::new(Storage(backlog)), "xen_mce::backlog"),
+                backlog <- crate::new_spinlock_irqsave!(Ring::new(Storage(backlog)), "xen_mce::backlog"),
                 log_work <- crate::new_delayed_work!("xen_mce::log_work"),
                 chunk <- new_mutex!(chunk, "xen_mce::chunk"),
                 overflow_logged: AtomicBool::new(false),
@@ -241,6 +256,25 @@ impl Mcelog {
         // 30 telemetry entries, so the drain must not wait behind this
         // CPU's normal work items or a busy CPU's nice-0 tasks.
         let _ = workqueue::system_highpri().enqueue::<_, 0>(this);
+    }
+
+    /// Drains Xen, `budget` fetches at most, with this CPU's interrupts off
+    /// (the `VIRQ_MCA` handler runs it as well as the work). Does nothing
+    /// once unloading.
+    fn drain(this: ArcBorrow<'_, Self>, budget: usize) -> Outcome {
+        if this.stopping.load(Relaxed) {
+            return Outcome::Empty;
+        }
+        this.ctx.with(|ctx| {
+            let DrainCtx { drainer, cpus } = ctx;
+            if cpus.is_empty() {
+                let _ = this.refresh_cpus(cpus);
+            }
+            let mut xs = XenSide { log: &this, cpus };
+            let o = drainer.drain(&mut xs, &mut Dom0Side { log: this }, budget);
+            this.counters.publish(&drainer.stats);
+            o
+        })
     }
 
     /// From the drain: queues the kernel-log work `delay_ms` from now,
@@ -276,15 +310,17 @@ impl Mcelog {
         while flush_delayed_work::<_, 1>(self) {}
     }
 
-    /// Refreshes the APIC ID -> CPU table from `XEN_MC_physcpuinfo`.
+    /// Refreshes the APIC ID -> CPU table from `XEN_MC_physcpuinfo`. From
+    /// the drain, interrupts off: atomic allocations (a failure leaves the
+    /// CPU unknown, counted, and the next miss tries again).
     fn refresh_cpus(&self, cpus: &mut KVec<CpuInfo>) -> Result {
         let n = xen::mc_physcpuinfo(None)?;
-        let mut raw = KVec::from_elem(0u8, n * layout::logical_cpu::SIZE, GFP_KERNEL)?;
+        let mut raw = KVec::from_elem(0u8, n * layout::logical_cpu::SIZE, GFP_ATOMIC)?;
         let got = xen::mc_physcpuinfo(Some(&mut raw))?;
-        let mut table = KVec::with_capacity(got, GFP_KERNEL)?;
+        let mut table = KVec::with_capacity(got, GFP_ATOMIC)?;
         for e in raw.chunks_exact(layout::logical_cpu::SIZE).take(got) {
             if let Some(c) = CpuInfo::parse(e) {
-                table.push(c, GFP_KERNEL)?;
+                table.push(c, GFP_ATOMIC)?;
             }
         }
         *cpus = table;
@@ -326,12 +362,12 @@ impl Xen for XenSide<'_> {
 
 /// The dom0 side of the drain: the `/dev/mcelog` ring and the kernel log.
 struct Dom0Side<'a> {
-    log: &'a Arc<Mcelog>,
+    log: ArcBorrow<'a, Mcelog>,
 }
 
 impl Sink for Dom0Side<'_> {
     fn deliver(&mut self, recs: &[Mce]) -> usize {
-        self.log.ring.lock().push_oldest(recs)
+        self.log.ring.with(|r| r.push_oldest(recs))
     }
 
     fn wake(&mut self) {
@@ -348,19 +384,18 @@ impl Sink for Dom0Side<'_> {
         // more than the rest of the drain (README "make bench"). The
         // backlog waits `log_delay_ms` and goes in one run. When it
         // is full, these records go at once: never dropped.
-        let (queued, first) = {
-            let mut b = self.log.backlog.lock();
+        let (queued, first) = self.log.backlog.with(|b| {
             let first = b.is_empty();
             (
                 b.free() >= recs.len() && b.push_oldest(recs) == recs.len(),
                 first,
             )
-        };
+        });
         if queued {
             // Not empty before: `log_work` is pending or will requeue
             // (`backlog`'s invariant); no Arc clone, no PENDING test.
             if first {
-                Mcelog::kick_log(self.log.clone(), self.log.log_delay_ms);
+                Mcelog::kick_log(self.log.into(), self.log.log_delay_ms);
             }
         } else {
             for m in recs {
@@ -372,7 +407,7 @@ impl Sink for Dom0Side<'_> {
     }
 
     fn mark_lost(&mut self) {
-        self.log.ring.lock().mark_lost();
+        self.log.ring.with(|r| r.mark_lost());
     }
 
     fn report(&mut self, r: Report) {
@@ -392,27 +427,21 @@ impl Sink for Dom0Side<'_> {
 impl WorkItem for Mcelog {
     type Pointer = Arc<Mcelog>;
 
+    /// What an interrupt left past its budget, or what Xen held at load:
+    /// `IRQ_BUDGET` fetches per section with interrupts off.
     fn run(this: Arc<Mcelog>) {
-        if this.stopping.load(Relaxed) {
-            return;
-        }
-        let outcome = {
-            let mut ctx = this.ctx.lock();
-            let DrainCtx { drainer, cpus } = &mut *ctx;
-            if cpus.is_empty() {
-                let _ = this.refresh_cpus(cpus);
+        let mut left = DRAIN_BUDGET;
+        while left > 0 {
+            let n = left.min(IRQ_BUDGET);
+            // Empty: done until the next VIRQ. Failed: the fetch failed and
+            // was logged; the next VIRQ retries.
+            if Self::drain(this.as_arc_borrow(), n) != Outcome::Budget {
+                return;
             }
-            let mut xs = XenSide { log: &this, cpus };
-            let o = drainer.drain(&mut xs, &mut Dom0Side { log: &this }, DRAIN_BUDGET);
-            this.counters.publish(&drainer.stats);
-            o
-        };
-        // Budget used up: run again at once (other work gets its turn).
-        // Empty: done until the next VIRQ. Failed: the fetch failed and was
-        // logged; the next VIRQ retries.
-        if outcome == Outcome::Budget {
-            Self::kick(this);
+            left -= n;
         }
+        // Budget used up: run again at once (other work gets its turn).
+        Self::kick(this);
     }
 }
 
@@ -423,8 +452,7 @@ impl WorkItem<1> for Mcelog {
 
     fn run(this: Arc<Mcelog>) {
         let mut chunk = this.chunk.lock();
-        let n = {
-            let mut backlog = this.backlog.lock();
+        let n = this.backlog.with(|backlog| {
             let mut n = 0;
             while let Some(slot) = chunk.get_mut(n) {
                 let Some(m) = backlog.pop() else {
@@ -434,14 +462,14 @@ impl WorkItem<1> for Mcelog {
                 n += 1;
             }
             n
-        };
+        });
         // With interrupts off, the first record raises the MCE core's
         // irq_work (a self-IPI: an event-channel hypercall and an interrupt
         // in a PV dom0) and the others find it pending: one per chunk.
         sys::with_local_irqs_off(|| chunk[..n].iter().for_each(sys::mce_log));
         drop(chunk);
         this.counters.kernel_logged.fetch_add(n as u64, Relaxed);
-        if n == KERNEL_LOG_CHUNK && !this.backlog.lock().is_empty() {
+        if n == KERNEL_LOG_CHUNK && !this.backlog.with(|b| b.is_empty()) {
             // The MCE core's decoder work, queued by these records' irq_work
             // on this CPU, runs first and frees its pool.
             Mcelog::requeue_log(this);
@@ -451,7 +479,13 @@ impl WorkItem<1> for Mcelog {
 
 impl VirqHandler for Mcelog {
     fn handle(this: ArcBorrow<'_, Self>) {
-        Self::kick(this.into());
+        // The drain itself, here: Xen's entries are free again before this
+        // interrupt returns, whatever dom0's tasks are doing, and no task
+        // switch stands between the VIRQ and the readers' wakeup. A storm
+        // past the budget goes on in the work.
+        if Self::drain(this, IRQ_BUDGET) == Outcome::Budget {
+            Self::kick(this.into());
+        }
     }
 }
 
@@ -483,24 +517,21 @@ impl MiscDevice for McelogDev {
         offset: i64,
     ) -> Result<usize> {
         // Legacy ABI: whole-log reads from offset 0 only.
-        let cap = log.ring.lock().capacity();
+        let cap = log.ring.with(|r| r.capacity());
         if offset != 0 || buf.len() < cap * MCE_RECORD_LEN {
             return Err(EINVAL);
         }
         let _guard = log.read_lock.lock();
         let mut n = 0;
-        loop {
-            // Copy first, remove after: a fault loses nothing.
-            let Some(rec) = log.ring.lock().peek().copied() else {
-                break;
-            };
+        // Copy first, remove after: a fault loses nothing.
+        while let Some(rec) = log.ring.with(|r| r.peek().copied()) {
             if let Err(e) = buf.write_slice(&rec.to_bytes()) {
                 if n == 0 {
                     return Err(e);
                 }
                 break;
             }
-            log.ring.lock().pop();
+            log.ring.with(|r| r.pop());
             n += 1;
         }
         log.counters.read.fetch_add(n as u64, Relaxed);
@@ -512,7 +543,7 @@ impl MiscDevice for McelogDev {
 
     fn poll(log: ArcBorrow<'_, Mcelog>, file: &File, table: &PollTable<'_>) -> u32 {
         table.wait(file, &log.readers);
-        if log.ring.lock().is_empty() {
+        if log.ring.with(|r| r.is_empty()) {
             0
         } else {
             bindings::XENRAS_EPOLLIN | bindings::XENRAS_EPOLLRDNORM
@@ -532,11 +563,11 @@ impl MiscDevice for McelogDev {
             bindings::XENRAS_MCE_GET_RECORD_LEN => put_user_int(arg, MCE_RECORD_LEN as i32),
             bindings::XENRAS_MCE_GET_LOG_LEN => {
                 // Never hold the ring's spinlock across a user copy.
-                let len = log.ring.lock().capacity();
+                let len = log.ring.with(|r| r.capacity());
                 put_user_int(arg, len as i32)
             }
             bindings::XENRAS_MCE_GETCLEAR_FLAGS => {
-                let f = log.ring.lock().getclear_flags();
+                let f = log.ring.with(|r| r.getclear_flags());
                 put_user_int(arg, f as i32)
             }
             _ => Err(ENOTTY),
@@ -648,7 +679,7 @@ impl Drop for XenMce {
         self.log.flush();
         drop(self.debugfs.take());
         let s = self.ctx_stats();
-        let unread = self.log.ring.lock().len();
+        let unread = self.log.ring.with(|r| r.len());
         if unread > 0 {
             pr_warn!(
                 "{} records never read from /dev/mcelog are discarded (the kernel MCE log had them)\n",
@@ -672,6 +703,6 @@ impl Drop for XenMce {
 
 impl XenMce {
     fn ctx_stats(&self) -> Stats {
-        self.log.ctx.lock().drainer.stats
+        self.log.ctx.with(|c| c.drainer.stats)
     }
 }

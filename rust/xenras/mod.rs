@@ -17,6 +17,7 @@
 //! | file | upstream | deviation / what a port changes |
 //! |---|---|---|
 //! | `miscdevice.rs` | `kernel::miscdevice` (6.13+) | same `'static` per-type vtable and pinned registration; `open` gets the registration's `Data` (6.13: `&MiscDeviceRegistration<Self>`); `read` is `.read` with a `UserSliceWriter`, not `read_iter` (6.17); `poll` hook with this crate's `PollTable`; `File` is minimal (upstream `kernel::fs::File`) |
+//! | `sync.rs` | none in 6.12 (upstream work on `SpinLockIrq`) | `SpinLockIrqSave::with` runs a closure with interrupts off and the lock held; a port uses the guard of upstream's type |
 //! | `wait.rs` | `kernel::sync::poll::PollCondVar` (6.9+) | a bare wait queue (no condition variable), same pollfree-on-drop |
 //! | `param.rs` | `module!` `params:` (6.15+) | ops bound to the type as upstream; parameters may be writable through sysfs (`perm`), which upstream does not offer |
 //! | `virq.rs` | none (closest: `kernel::irq::Registration`, 6.18+) | handler takes `ArcBorrow<Self>`, no `IrqReturn` |
@@ -36,6 +37,7 @@ pub mod cpu;
 pub mod debugfs;
 pub mod miscdevice;
 pub mod param;
+pub mod sync;
 pub mod sys;
 pub mod virq;
 pub mod wait;

@@ -103,3 +103,9 @@ void xenras_local_irq_restore(unsigned long flags)
 {
 	local_irq_restore(flags);
 }
+
+/* irqs_disabled() is a macro. */
+bool xenras_irqs_disabled(void)
+{
+	return irqs_disabled();
+}

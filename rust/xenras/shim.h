@@ -27,6 +27,7 @@ unsigned int xenras_num_online_cpus(void);
 u32 xenras_cpu_apic_id(unsigned int cpu);
 unsigned long xenras_local_irq_save(void);
 void xenras_local_irq_restore(unsigned long flags);
+bool xenras_irqs_disabled(void);
 void xenras_poll_wait(struct file *file, wait_queue_head_t *wq, poll_table *pt);
 
 #endif

@@ -43,6 +43,13 @@ pub fn with_local_irqs_off<R>(f: impl FnOnce() -> R) -> R {
     r
 }
 
+/// Whether this CPU's interrupts are off (`irqs_disabled()`): in a hard
+/// interrupt handler, or inside [`with_local_irqs_off`].
+pub fn irqs_disabled() -> bool {
+    // SAFETY: no preconditions.
+    unsafe { bindings::xenras_irqs_disabled() }
+}
+
 const _: () = assert!(MCE_HANDLED_MCELOG == bindings::XENRAS_MCE_HANDLED_MCELOG);
 
 /// Hands a record to the kernel's MCE log (`mce_log()`): the `mce_record`

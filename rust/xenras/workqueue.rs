@@ -16,6 +16,7 @@
 //! [`enqueue_delayed_on`] (`queue_delayed_work_on()` with a CPU).
 
 use super::cpu::{self, CpuId, CpusReadLock};
+use super::sys;
 use core::marker::PhantomData;
 use core::ptr::{addr_of, addr_of_mut};
 use kernel::bindings;
@@ -210,12 +211,17 @@ pub fn enqueue_delayed<T: ArcDelayedWork<ID>, const ID: u64>(
 /// As [`enqueue_delayed`], but with `Some(cpu)` the timer and the work run
 /// on `cpu` (`queue_delayed_work_on()`) when `cpu` is online and no CPU
 /// hotplug operation runs; otherwise (and with `None`) as
-/// [`enqueue_delayed`]. Checked and queued under a [`CpusReadLock`]: the
-/// timer is never armed on a CPU that is already offline (it would not
-/// fire until the CPU came back); a CPU that goes offline later hands its
-/// timer and work on, as it does for every per-CPU item. On an unbound
-/// `queue`, `cpu` is a hint (its NUMA node). Never waits for a hotplug
-/// operation.
+/// [`enqueue_delayed`]. The timer is never armed on a CPU that is already
+/// offline (it would not fire until the CPU came back): checked and queued
+/// under a [`CpusReadLock`], or, when this CPU's interrupts are off (a hard
+/// interrupt handler), with nothing more: then no CPU can go offline until
+/// they are back on (a CPU goes offline in `take_cpu_down()` under
+/// `stop_machine()`, which needs every online CPU, this one included, to run
+/// its stopper thread), and `cpu_hotplug_lock` may not be taken (lockdep
+/// would see it held both in and out of interrupts). A CPU that goes
+/// offline later hands its timer and work on, as it does for every per-CPU
+/// item. On an unbound `queue`, `cpu` is a hint (its NUMA node). Never
+/// waits for a hotplug operation.
 ///
 /// Upstream (6.18) has no `_on` variant; a port would add one to
 /// `Queue`.
@@ -225,9 +231,12 @@ pub fn enqueue_delayed_on<T: ArcDelayedWork<ID>, const ID: u64>(
     w: Arc<T>,
     delay: Jiffies,
 ) -> core::result::Result<(), Arc<T>> {
-    let held = cpu.and_then(|_| CpusReadLock::try_new());
-    let target = match (cpu, &held) {
-        (Some(c), Some(_)) if cpu::online(c) => c.as_u32() as core::ffi::c_int,
+    let irqs_off = sys::irqs_disabled();
+    let held = cpu
+        .filter(|_| !irqs_off)
+        .and_then(|_| CpusReadLock::try_new());
+    let target = match cpu {
+        Some(c) if (irqs_off || held.is_some()) && cpu::online(c) => c.as_u32() as core::ffi::c_int,
         _ => bindings::wq_misc_consts_WORK_CPU_UNBOUND as core::ffi::c_int,
     };
     // `Queue` is `repr(transparent)` over `Opaque<workqueue_struct>`.
@@ -244,7 +253,9 @@ pub fn enqueue_delayed_on<T: ArcDelayedWork<ID>, const ID: u64>(
     // timer or the queue makes happen; `queue` is `'static`, so it outlives
     // the timer. `target` is `WORK_CPU_UNBOUND` or a CPU that is online
     // (so possible: the workqueue indexes its per-CPU pools with it) and
-    // stays online until `held` is dropped, after the call.
+    // stays online until after the call: `held` is dropped after it, or
+    // this CPU's interrupts are off across it (no CPU goes offline then,
+    // as the function's docs say).
     let r = unsafe {
         w.__enqueue(move |work| {
             bindings::queue_delayed_work_on(

@@ -142,7 +142,8 @@ impl Sink for Dom0 {
 enum Op {
     /// An error of this class with this many banks.
     Error(bool, usize),
-    /// `VIRQ_MCA`'s work runs (until it stops requeueing itself).
+    /// A `VIRQ_MCA` drain: the interrupt's run, then its work's while the
+    /// budget runs out.
     Drain,
 }
 
@@ -169,7 +170,8 @@ proptest! {
         reader in prop::option::of(1usize..20),
         late in 0usize..400,
         fail_every in prop_oneof![Just(0usize), 2usize..6],
-        // The module runs 256 fetches a run; a run needs two to see both queues empty.
+        // The module runs 4 fetches in the interrupt, then 4 at a time in its
+        // work; a run needs two to see both queues empty.
         budget in 2usize..300,
     ) {
         let mut xen = Pool::new(fail_every);
@@ -188,8 +190,8 @@ proptest! {
         let mut burst_fits_pool = true;
         let mut flags = 0;
         let run = |xen: &mut Pool, dom0: &mut Dom0, d: &mut Drainer| {
-            // The work requeues itself while the budget runs out; a run
-            // ends with both queues empty.
+            // The interrupt hands on to the work, which goes on while the
+            // budget runs out; a run ends with both queues empty.
             for _ in 0..10_000 {
                 match d.drain(xen, dom0, budget) {
                     Outcome::Budget => continue,
