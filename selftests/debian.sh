@@ -11,7 +11,8 @@
 plan 17
 kver=$(uname -r)
 # within SECONDS command...: retry every second until it succeeds, by the
-# clock (ras-mc-ctl takes seconds under TCG: lib.sh's wait_for counts tries).
+# clock (ras-mc-ctl takes seconds under TCG: lib.sh's wait_for would run it
+# back to back, every 0.1 s).
 within() {
 	_end=$(($(date +%s) + $1))
 	shift
