@@ -167,7 +167,8 @@ impl AsMut<[Mce]> for Storage {
     }
 }
 
-/// What the drain work owns.
+/// What the drain owns: the `VIRQ_MCA` interrupt and the work take turns
+/// (under `Mcelog::ctx`).
 struct DrainCtx {
     drainer: KBox<Drainer>,
     cpus: KVec<CpuInfo>,
