@@ -8,8 +8,9 @@
 //!   `xen_ras_core::drain`, which converts each `mc_info` to `struct mce`
 //!   records, delivers them ([`Dom0Side::deliver`]: the `/dev/mcelog` ring
 //!   keeps what fits) and ACKs it, in the same run, reader or not: Xen's
-//!   pool of 30 telemetry entries is never held for a reader, nor for a
-//!   dom0 task; then wakes the readers ([`Dom0Side::wake`]) and
+//!   pool of 30 telemetry entries is never held for a reader, and within
+//!   the interrupt's budget not for any dom0 task either; then wakes the
+//!   readers ([`Dom0Side::wake`]) and
 //!   [`Dom0Side::kernel_log`] appends the records to the kernel-log
 //!   backlog. Past `IRQ_BUDGET` fetches the work ([`Mcelog::run`]) drains
 //!   the rest, in runs of the same size with interrupts on in between;
