@@ -144,13 +144,14 @@ use_driver() {
 	esac || return 1
 	driver=$1
 	params=-
-	# Where the driver drains Xen, for virq_phases_ms: xen_mce in its
-	# VIRQ_MCA handler, upstream in a work item. The handler's exits are
-	# traced for this driver's IRQ only.
-	case $driver in xen_mce*) drain_in=irq ;; *) drain_in=work ;; esac
+	# Where the driver drains Xen, for virq_phases_ms: upstream in a work
+	# item, xen_mce in its VIRQ_MCA handler (below). The handler's exits
+	# are traced for this driver's IRQ only.
+	drain_in=work
 	_irq=$(awk '$NF == "mce" { sub(":", "", $1); print $1 }' /proc/interrupts)
 	[ -n "$_irq" ] && echo "irq == $_irq" 2>/dev/null >/sys/kernel/tracing/events/irq/irq_handler_exit/filter
 	case $driver in xen_mce*)
+		drain_in=irq
 		params=$(for p in kernel_log kernel_log_delay_ms ring_len; do
 			printf '%s=%s,' $p "$(cat /sys/module/xen_mce/parameters/$p 2>/dev/null)"
 		done)
